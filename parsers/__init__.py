@@ -1,0 +1,1 @@
+"""Mail and documents in, text and a typed prescription out. Pure where possible."""

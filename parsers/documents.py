@@ -1,0 +1,76 @@
+"""The carriers between pipeline steps: a message, its documents and their text.
+
+mail source -> `Message` (documents with bytes) -> `PageText` (words with confidences)
+-> prescription fields.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(slots=True)
+class Word:
+    """One word as read. `conf` is tesseract's 0-100 confidence; None for a text layer or body."""
+
+    text: str
+    conf: float | None = None
+    line: int = 0  # index of the line within its page
+
+
+@dataclass(slots=True)
+class PageText:
+    text: str
+    source: str  # "text_layer" | "ocr" | "body"
+    words: list[Word] = field(default_factory=list)
+    rotation: int = 0
+
+    @property
+    def mean_conf(self) -> float | None:
+        confs = [w.conf for w in self.words if w.conf is not None and w.conf >= 0]
+        return sum(confs) / len(confs) if confs else None
+
+
+@dataclass(slots=True)
+class Document:
+    """An attachment (or the body) with what could be read of it."""
+
+    filename: str | None
+    content_type: str
+    data: bytes
+    pages: list[PageText] = field(default_factory=list)
+    page_count: int | None = None
+    error: str | None = None  # why it could not be read; becomes `unreadable_document`
+    is_body: bool = False
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def text(self) -> str:
+        return "\n\f\n".join(p.text for p in self.pages)
+
+    @property
+    def text_source(self) -> str:
+        kinds = {p.source for p in self.pages if p.text.strip()}
+        if not kinds:
+            return "none"
+        if "ocr" in kinds:
+            return "ocr"
+        return kinds.pop()
+
+
+@dataclass(slots=True)
+class Message:
+    path: str
+    message_id: str | None = None
+    from_: str | None = None
+    subject: str | None = None
+    date: datetime | None = None
+    date_header: str | None = None
+    body: Document | None = None
+    documents: list[Document] = field(default_factory=list)
+    error: str | None = None  # the message itself could not be parsed

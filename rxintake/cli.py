@@ -1,0 +1,68 @@
+"""The `rxintake` command. Heavy imports stay inside the commands so `--help` starts fast."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from rxintake import __version__
+
+app = typer.Typer(
+    name="rxintake",
+    help="Turns physicians' prescription emails into checked records for the clinic.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+SUPPORTED = {".eml", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"rxintake {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Optional[bool] = typer.Option(None, "--version", callback=_version, is_eager=True,
+                                           help="Print the version and the ICD-10-CM release, then exit."),
+) -> None:
+    """rxintake: prescription emails in, checked prescription records out."""
+
+
+@app.command()
+def extract(
+    paths: list[Path] = typer.Argument(..., help="Files or folders: .eml, .pdf, .png, .jpg, .tif/.tiff."),
+    progress: bool = typer.Option(False, "--progress", help="Show a progress bar on stderr."),
+) -> None:
+    """Read each file and print one JSON object per input (JSON Lines). No broker, mailbox or database.
+
+    Exit 0 when every input was read, even if it carries alerts; 66 when an input is missing.
+    """
+    from rxintake.pipeline import extract_path
+
+    files: list[Path] = []
+    missing = 0
+    for p in paths:
+        if p.is_dir():
+            files += sorted(f for f in p.iterdir() if f.suffix.lower() in SUPPORTED)
+        elif p.is_file():
+            files.append(p)
+        else:
+            typer.echo(f"rxintake: {p}: no such file", err=True)
+            missing += 1
+    for f in files:
+        result = extract_path(f)
+        sys.stdout.write(result.to_json() + "\n")
+        sys.stdout.flush()
+    if missing:
+        raise typer.Exit(66)  # EX_NOINPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

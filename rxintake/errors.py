@@ -1,0 +1,57 @@
+"""Every error rxintake raises on purpose, in one place.
+
+Each error says whether a retry can help (`transient`) and carries an exit code for the CLI,
+so that the worker knows to retry or to file an alert for staff, and scripts can trust `$?`.
+"""
+
+from __future__ import annotations
+
+
+class RxIntakeError(Exception):
+    """Base class. `message` is meant for a person: what happened and what to do."""
+
+    exit_code = 1
+    transient = False
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(RxIntakeError):
+    """A setting is missing or wrong: fix the environment or `.env`, then start again."""
+
+    exit_code = 78  # EX_CONFIG
+
+
+class UnreadableDocument(RxIntakeError):
+    """A document cannot be read (corrupt, encrypted, unsupported, over a limit).
+
+    Permanent: the message is filed with an `unreadable_document` alert for staff.
+    """
+
+    exit_code = 65  # EX_DATAERR
+
+    def __init__(self, filename: str | None, reason: str):
+        super().__init__(f"{filename or 'attachment'}: {reason}")
+        self.filename = filename
+        self.reason = reason
+
+
+class ExternalProgramError(RxIntakeError):
+    """An external program (tesseract, ...) is missing or failed."""
+
+    exit_code = 69  # EX_UNAVAILABLE
+
+
+class TransientError(RxIntakeError):
+    """A server (database, broker, mailbox) is unreachable for now: retrying will help."""
+
+    exit_code = 75  # EX_TEMPFAIL
+    transient = True
+
+
+class RulesError(RxIntakeError):
+    """The clinic's rules file is invalid; the message names file, line and key."""
+
+    exit_code = 78

@@ -1,0 +1,64 @@
+"""Settings from `RXINTAKE_*` environment variables and a `.env` file in the working directory.
+
+Every limit on untrusted input (bytes, pages, pixels, seconds) lives here with a sane default.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RXINTAKE_", env_file=".env", extra="ignore")
+
+    # Mailbox (CONTRACT)
+    imap_host: str | None = None
+    imap_port: int = 993
+    imap_ssl: bool = True
+    imap_ca_file: Path | None = None
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None
+    imap_folder: str = "INBOX"
+    imap_done_folder: str = "Processed"
+    imap_auth: str = Field(default="password", description="password | xoauth2")
+    imap_oauth_token_command: str | None = Field(
+        default=None, description="command printing an OAuth2 access token (XOAUTH2)")
+    imap_idle_seconds: int = Field(default=600, description="IDLE is re-issued after this many seconds")
+    imap_poll_seconds: int = Field(default=30, description="polling interval where IDLE is missing")
+
+    # Service (CONTRACT)
+    broker_url: str = "stub"
+    database_url: str | None = None
+    inbox_dir: Path | None = None
+    data_dir: Path = Path("./rxintake-data")
+
+    # Rules
+    rules_file: Path | None = None
+    codes_file: Path | None = Field(default=None, description="an ICD-10-CM table loaded instead of the shipped one")
+
+    # Limits on untrusted input
+    max_message_bytes: int = 50 * 1024 * 1024
+    max_document_bytes: int = 25 * 1024 * 1024
+    max_pages: int = 30
+    max_image_pixels: int = 60_000_000
+    ocr_dpi: int = 300
+    ocr_page_timeout: float = 60.0
+    ocr_workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
+    ocr_min_confidence: float = 60.0
+    job_time_limit_seconds: int = 600
+
+    @property
+    def database_url_resolved(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'rxintake.sqlite3').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
