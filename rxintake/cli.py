@@ -64,5 +64,14 @@ def extract(
         raise typer.Exit(66)  # EX_NOINPUT
 
 
+def _register_areas() -> None:
+    from rxintake.commands import bench, codes, records_cmd, review_cmd, rules_cmd, service
+
+    for area in (codes, rules_cmd, records_cmd, service, review_cmd, bench):
+        area.register(app)
+
+
+_register_areas()
+
 if __name__ == "__main__":  # pragma: no cover
     app()

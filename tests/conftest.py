@@ -23,3 +23,32 @@ def schema() -> dict:
 
 def truth(case: str) -> dict:
     return json.loads((DEV / f"{case}.truth.json").read_text())
+
+
+def run_extract(files: list[Path], jobs: int = 2) -> dict[str, dict]:
+    """`rxintake extract` over files in `jobs` parallel processes; results by case name."""
+    import subprocess
+
+    chunks = [files[i::jobs] for i in range(jobs)]
+    procs = [subprocess.Popen([str(ROOT / ".venv/bin/rxintake"), "extract", *map(str, c)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for c in chunks if c]
+    results: dict[str, dict] = {}
+    for p in procs:
+        out, err = p.communicate(timeout=1800)
+        assert p.returncode == 0, err[-2000:]
+        assert "Traceback" not in err, err[-2000:]
+        for line in out.splitlines():
+            obj = json.loads(line)
+            results[Path(obj["source"]["path"]).stem] = obj
+    return results
+
+
+@pytest.fixture(scope="session")
+def dev_predictions(tmp_path_factory) -> dict[str, dict]:
+    """Every dev-corpus message extracted once per test session (also written to pred.jsonl)."""
+    preds = run_extract(sorted(DEV.glob("*.eml")))
+    out = ROOT / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    (out / "dev-pred.jsonl").write_text("".join(json.dumps(v) + "\n" for _, v in sorted(preds.items())))
+    return preds

@@ -1,0 +1,1 @@
+"""CLI commands by area. Each module exposes `register(app)` and keeps heavy imports inside commands."""
