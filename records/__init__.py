@@ -1,0 +1,1 @@
+"""Client records: prescriptions, documents and alerts in SQL, filed exactly once."""

@@ -1,0 +1,1 @@
+"""The staff side: the review web page and the alert commands."""

@@ -1,0 +1,1 @@
+"""The background service: mail sources, the broker and its actors, the run loop."""
