@@ -55,3 +55,15 @@ class RulesError(RxIntakeError):
     """The clinic's rules file is invalid; the message names file, line and key."""
 
     exit_code = 78
+
+
+class NotFound(RxIntakeError):
+    """A prescription, alert, client or user named by id does not exist."""
+
+    exit_code = 66  # EX_NOINPUT
+
+
+class ActionRefused(RxIntakeError):
+    """A staff action that the record's state does not allow (approve with open errors, bad code)."""
+
+    exit_code = 65  # EX_DATAERR

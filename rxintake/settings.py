@@ -52,6 +52,26 @@ class Settings(BaseSettings):
     ocr_min_confidence: float = 60.0
     job_time_limit_seconds: int = 600
 
+    # Review web page (staff)
+    review_host: str = Field(default="127.0.0.1", description="address the review page listens on")
+    review_port: int = 8765
+    review_secret_key: SecretStr | None = Field(
+        default=None, description="signs session cookies; by default generated once and kept in the data dir")
+    review_session_idle_minutes: int = Field(default=30, description="a session ends after this long unused")
+    review_session_max_hours: int = Field(default=12, description="a session ends this long after login")
+    review_cookie_secure: bool = Field(default=False, description="send cookies over HTTPS only (behind TLS)")
+    review_login_max_failures: int = Field(default=5, description="failed logins before a name is locked")
+    review_login_lock_minutes: int = 15
+    review_page_size: int = 50
+    review_page_dpi: int = Field(default=110, description="resolution of document pages shown to staff")
+    renewal_days: int = Field(default=14, description="renewal needed when the end date is this close")
+    renewal_visits_left: int = Field(default=2, description="renewal needed when this few visits remain")
+    renewal_lookback_days: int = Field(default=60, description="expired this long ago still listed")
+    clinic_name: str = "The clinic"
+    clinic_address: str = ""
+    clinic_phone: str = ""
+    clinic_fax: str = ""
+
     @property
     def database_url_resolved(self) -> str:
         if self.database_url:
