@@ -67,3 +67,9 @@ class ActionRefused(RxIntakeError):
     """A staff action that the record's state does not allow (approve with open errors, bad code)."""
 
     exit_code = 65  # EX_DATAERR
+
+
+class CodeTableError(RxIntakeError):
+    """An ICD-10-CM code file cannot be read or built into a table; the message names file and line."""
+
+    exit_code = 65  # EX_DATAERR
