@@ -73,3 +73,22 @@ class CodeTableError(RxIntakeError):
     """An ICD-10-CM code file cannot be read or built into a table; the message names file and line."""
 
     exit_code = 65  # EX_DATAERR
+
+class DatabaseUnavailable(TransientError):
+    """The records database cannot be reached or is restarting: the job is retried."""
+
+
+class DatabaseBusy(TransientError):
+    """The records database is locked by another writer for too long: the job is retried."""
+
+
+class FilingError(RxIntakeError):
+    """A record cannot be filed as given (bad data, a conflict that does not resolve): not retried."""
+
+    exit_code = 65  # EX_DATAERR
+
+
+class ImportFileError(RxIntakeError):
+    """A client list cannot be read (missing columns, bad encoding); the message names the problem."""
+
+    exit_code = 65  # EX_DATAERR

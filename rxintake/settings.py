@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     inbox_dir: Path | None = None
     data_dir: Path = Path("./rxintake-data")
 
+    # Records
+    database_connect_timeout: int = Field(default=5, description="seconds to wait for the database server")
+    database_busy_timeout: float = Field(default=30.0, description="seconds SQLite waits for another writer")
+    client_match_max_edits: int = Field(default=1, description="spelling slips tolerated in a name with the same DOB")
+    client_match_min_length: int = Field(default=8, description="shortest first+last name length where slips are tolerated")
+
     # Rules
     rules_file: Path | None = None
     codes_file: Path | None = Field(default=None, description="an ICD-10-CM table loaded instead of the shipped one")
