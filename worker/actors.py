@@ -1,0 +1,121 @@
+"""The Dramatiq actors. Messages carry references (source_ref, sha256, name), never bytes.
+
+Delivery is at least once, so each actor is idempotent: a job whose ledger row is filed is
+skipped, and records.filing files one message once whatever happens. A job that fails for good
+(retries spent, a permanent error, the time limit) ends in `record_failure`, which files a
+record with a `processing_failed` alert: staff see it, nothing is lost silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from email.parser import BytesHeaderParser
+
+import dramatiq
+from sqlalchemy.orm import Session
+
+from rxintake.logs import log_event
+from rxintake.models import Alert, Extraction, Source
+from rxintake.settings import Settings, get_settings
+from worker import ledger
+from worker.broker import QUEUE, is_transient
+from worker.store import RawStore
+
+log = logging.getLogger("rxintake.worker")
+_ctx: dict = {}
+_ctx_lock = threading.Lock()
+
+
+def _context() -> tuple[Settings, object, RawStore]:
+    with _ctx_lock:
+        if not _ctx:
+            from worker.db import ensure_schema, get_engine
+
+            settings = get_settings()
+            engine = get_engine(settings)
+            ensure_schema(engine)
+            _ctx.update(settings=settings, engine=engine, store=RawStore(settings.data_dir))
+        return _ctx["settings"], _ctx["engine"], _ctx["store"]
+
+
+def message_from_bytes(raw: bytes, name: str):
+    """An email, or a bare document as a scanner or fax server drops it (as extract_path reads files)."""
+    from parsers.documents import Document, Message
+    from parsers.mail import parse_message
+    from parsers.sniff import sniff_type
+
+    if name.lower().endswith(".eml"):
+        return parse_message(raw, path=name)
+    return Message(path=name, documents=[Document(filename=name, content_type=sniff_type(raw, name), data=raw)])
+
+
+def _file(engine, extraction: Extraction, source_ref: str, sha256: str) -> None:
+    from records.filing import file_extraction
+
+    with Session(engine) as session:
+        result = file_extraction(session, extraction, raw_sha256=sha256, source_ref=source_ref)
+        with session.begin():
+            ledger.mark_filed(session.connection(), source_ref, result.record_id)
+    log_event(log, "job.filed", source_ref=source_ref, sha256=sha256, record_id=result.record_id,
+              created=result.created, status=extraction.status, alerts=[a.code for a in extraction.alerts])
+
+
+def _already_filed(engine, source_ref: str) -> bool:
+    with engine.connect() as conn:
+        return ledger.states(conn, [source_ref]).get(source_ref) == ledger.FILED
+
+
+def process_message(source_ref: str, sha256: str, name: str) -> None:
+    """Extract one stored original and file it (no-op when it is filed already)."""
+    from rxintake.pipeline import extract_message
+
+    settings, engine, store = _context()
+    if _already_filed(engine, source_ref):
+        log_event(log, "job.skipped_filed", source_ref=source_ref, sha256=sha256)
+        return
+    extraction = extract_message(message_from_bytes(store.get(sha256), name), settings)
+    _file(engine, extraction, source_ref, sha256)
+
+
+def record_failure(message: dict, retry_info: dict | None = None) -> None:
+    """Dead-letter path: file the message with a `processing_failed` alert for staff."""
+    source_ref, sha256, name = message["args"][:3]
+    error = (message.get("options", {}).get("traceback") or "").strip().splitlines()[-1:] or ["unknown"]
+    error_type = error[0].split(":", 1)[0].rsplit(".", 1)[-1][:80]
+    settings, engine, store = _context()
+    if _already_filed(engine, source_ref):
+        return
+    message_id = None
+    try:
+        if name.lower().endswith(".eml"):
+            message_id = BytesHeaderParser().parsebytes(store.get(sha256)).get("Message-ID")
+    except Exception:  # noqa: BLE001 - a header we cannot read is simply not shown
+        message_id = None
+    attempts = (retry_info or {}).get("retries", message.get("options", {}).get("retries", 0)) + 1
+    extraction = Extraction(
+        source=Source(path=name, message_id=str(message_id).strip() if message_id else None),
+        alerts=[Alert(code="processing_failed", severity="error", field=None,
+                      message=f"This message could not be processed ({error_type}, {attempts} attempt(s)). "
+                              f"The original is kept (sha256 {sha256[:12]}); open it and enter the "
+                              "prescription by hand.")],
+        status="needs_review")
+    log_event(log, "job.failed", level=logging.WARNING, source_ref=source_ref, sha256=sha256,
+              error=error_type, attempts=attempts)
+    _file(engine, extraction, source_ref, sha256)
+
+
+def declare(broker: dramatiq.Broker, settings: Settings) -> dict[str, dramatiq.Actor]:
+    """Register the actors on `broker` (one set per broker, so tests can build several)."""
+    limit = settings.job_time_limit_seconds * 1000
+    failure_retries = max(settings.job_max_retries * 3, 10)
+
+    def failure_retry_when(retries: int, exc: BaseException) -> bool:
+        return retries < failure_retries and is_transient(exc)
+
+    return {
+        "process_message": dramatiq.actor(process_message, broker=broker, queue_name=QUEUE,
+                                          time_limit=limit, on_retry_exhausted="record_failure"),
+        "record_failure": dramatiq.actor(record_failure, broker=broker, queue_name=QUEUE, time_limit=60_000,
+                                         retry_when=failure_retry_when, max_backoff=60_000),
+    }

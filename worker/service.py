@@ -1,0 +1,314 @@
+"""The run loop: take messages from the mailbox and the watched folder, store, send, settle.
+
+Order for each message: store the original (RawStore) -> ledger row `queued` -> send a job
+carrying references -> (an actor files the record and marks the row `filed`) -> move the
+message to the done folder. Any step may fail and is simply done again on the next pass:
+the mailbox reconnects with backoff, a job the broker refused is sent again, a job still
+unfiled after job_requeue_seconds is sent again, and filing is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rxintake.errors import ConfigError, MailboxError, RxIntakeError
+from rxintake.logs import log_event
+from rxintake.settings import Settings
+from worker import ledger
+from worker.broker import is_transient, kind, make_broker
+from worker.inbox_dir import InboxDir
+from worker.store import RawStore
+from worker.supervisor import Workers
+
+log = logging.getLogger("rxintake.service")
+TICK = 0.5
+
+
+@dataclass
+class Tracked:
+    sha256: str
+    name: str
+    uid: int | None = None
+    uidvalidity: int | None = None
+    path: Path | None = None
+    sent_at: float = field(default_factory=time.monotonic)
+
+
+class Service:
+    def __init__(self, settings: Settings, *, until_idle: bool = False, processes: int | None = None,
+                 threads: int | None = None, stop: threading.Event | None = None):
+        if not settings.imap_host and not settings.inbox_dir:
+            raise ConfigError("nothing to watch: set RXINTAKE_IMAP_HOST (a mailbox) or RXINTAKE_INBOX_DIR "
+                              "(a folder scanners drop files into), or both")
+        self.s = settings
+        self.until_idle = until_idle
+        self.stop = stop or threading.Event()
+        self.store = RawStore(settings.data_dir)
+        self.broker = make_broker(settings)
+        from worker.actors import declare
+
+        self.actors = declare(self.broker, settings)
+        procs = settings.worker_processes if processes is None else processes
+        self.workers = Workers(self.broker, settings, processes=0 if kind(settings.broker_url) == "stub" else procs,
+                               threads=threads or settings.worker_threads)
+        self.inbox = InboxDir(settings.inbox_dir, settings.inbox_settle_seconds) if settings.inbox_dir else None
+        self.tracked: dict[str, Tracked] = {}
+        self.unsent: list[str] = []
+        self.mailbox = None
+        self.mailbox_clean = not settings.imap_host  # True once a scan found nothing new
+        self._mbox_retry_at = 0.0
+        self._mbox_backoff = 0.5
+        self._last_scan = 0.0
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def run(self) -> int:
+        from worker.db import ensure_schema, get_engine
+
+        self.engine = get_engine(self.s)
+        self._retrying("schema", lambda: ensure_schema(self.engine))
+        if self.stop.is_set():
+            return 0
+        self._retrying("pending", self._resume_pending)
+        self.workers.start()
+        log_event(log, "service.started", broker=kind(self.s.broker_url), imap=bool(self.s.imap_host),
+                  inbox_dir=bool(self.inbox), until_idle=self.until_idle, processes=self.workers.processes,
+                  threads=self.workers.threads)
+        try:
+            while not self.stop.is_set():
+                if self._pass():
+                    log_event(log, "service.idle")
+                    break
+        finally:
+            self._close_mailbox()
+            self.workers.stop()
+            self.broker.close()
+            log_event(log, "service.stopped")
+        return 0
+
+    def _retrying(self, what: str, fn) -> None:
+        delay = 0.5
+        while not self.stop.is_set():
+            try:
+                return fn()
+            except Exception as exc:  # noqa: BLE001
+                if not is_transient(exc):
+                    raise
+                log_event(log, "service.retry", level=logging.WARNING, step=what, error=type(exc).__name__,
+                          delay=delay)
+                self.stop.wait(delay)
+                delay = min(delay * 2, 30.0)
+
+    def _resume_pending(self) -> None:
+        """Jobs a previous run stored but did not see filed: send them again (filing is idempotent)."""
+        with self.engine.connect() as conn:
+            rows = ledger.pending(conn)
+        for ref, sha, name in rows:
+            self.tracked[ref] = Tracked(sha, name, **_locate(ref, name, self.inbox))
+            self.unsent.append(ref)
+        if rows:
+            log_event(log, "service.resumed", jobs=len(rows))
+
+    # -- one pass -----------------------------------------------------------------------------
+    def _pass(self) -> bool:
+        """Scan, send, settle; then wait a moment. True when --until-idle is satisfied."""
+        try:
+            self.workers.supervise()
+            if self.s.imap_host:
+                self._mailbox_pass()
+            if self.inbox:
+                self._dir_pass()
+            self._send_unsent()
+            self._settle()
+            self._send_stale()
+            if self.until_idle and self._idle():
+                return True
+            self._wait()
+        except MailboxError as exc:
+            self._mailbox_down(exc)
+        except RxIntakeError as exc:
+            if not exc.transient:
+                raise
+            log_event(log, "service.transient", level=logging.WARNING, error=type(exc).__name__)
+            self.stop.wait(1.0)
+        except Exception as exc:  # noqa: BLE001
+            if not is_transient(exc):
+                raise
+            log_event(log, "service.transient", level=logging.WARNING, error=type(exc).__name__)
+            self.stop.wait(1.0)
+        return False
+
+    def _idle(self) -> bool:
+        return (not self.tracked and not self.unsent and self.mailbox_clean
+                and (self.inbox is None or self.inbox.unsettled() == 0))
+
+    def _wait(self) -> None:
+        timeout = TICK if (self.tracked or self.until_idle) else 1.0
+        if self.mailbox is not None:
+            if self.mailbox.wait(timeout):
+                self._last_scan = 0.0  # news: scan at once
+        else:
+            self.stop.wait(timeout)
+
+    # -- mailbox ------------------------------------------------------------------------------
+    def _mailbox_pass(self) -> None:
+        if self.mailbox is None:
+            if time.monotonic() < self._mbox_retry_at:
+                return
+            from worker.mailbox import Mailbox
+            from worker.oauth import token_source_for
+
+            mbox = Mailbox(self.s, token_source_for(self.s))
+            mbox.connect()
+            mbox.ensure_done_folder()
+            self.mailbox, self._mbox_backoff, self._last_scan = mbox, 0.5, 0.0
+        due = self.s.imap_poll_seconds if not self.until_idle and not self.tracked else 0
+        if time.monotonic() - self._last_scan >= due:
+            self._scan_mailbox()
+
+    def _mailbox_down(self, exc: MailboxError) -> None:
+        log_event(log, "imap.down", level=logging.WARNING, command=exc.command, delay=self._mbox_backoff)
+        self._close_mailbox()
+        self._mbox_retry_at = time.monotonic() + self._mbox_backoff
+        self._mbox_backoff = min(self._mbox_backoff * 2, self.s.imap_reconnect_max_seconds)
+        self.stop.wait(min(self._mbox_backoff, TICK))
+
+    def _close_mailbox(self) -> None:
+        mbox, self.mailbox = self.mailbox, None
+        if mbox is not None:
+            mbox.close()
+
+    def _scan_mailbox(self) -> None:
+        mbox = self.mailbox
+        uids = mbox.uids()
+        self._last_scan = time.monotonic()
+        uidv, folder = mbox.uidvalidity, self.s.imap_folder
+        refs = {uid: f"imap:{folder}:{uidv}:{uid}" for uid in uids}
+        new = [uid for uid in uids if refs[uid] not in self.tracked]
+        self.mailbox_clean = not new
+        if not new:
+            return
+        with self.engine.connect() as conn:
+            known = ledger.states(conn, [refs[u] for u in new])
+        to_fetch = []
+        for uid in new:
+            state = known.get(refs[uid])
+            if state == ledger.FILED:
+                mbox.move_to_done(uid)
+                log_event(log, "imap.moved", uid=uid, uidvalidity=uidv, source_ref=refs[uid])
+            elif state == ledger.QUEUED:
+                self.tracked[refs[uid]] = Tracked("", "", uid=uid, uidvalidity=uidv)
+            else:
+                to_fetch.append(uid)
+        for i in range(0, len(to_fetch), self.s.imap_fetch_batch):
+            for item in mbox.fetch(to_fetch[i:i + self.s.imap_fetch_batch]):
+                name = f"{folder}-{uidv}-{item.uid}.eml"
+                self._take(refs[item.uid], item.raw, name, Tracked("", name, uid=item.uid, uidvalidity=uidv))
+
+    # -- watched folder -----------------------------------------------------------------------
+    def _dir_pass(self) -> None:
+        taken = {t.path for t in self.tracked.values() if t.path is not None}
+        for path in self.inbox.ready():
+            if path in taken:
+                continue
+            try:
+                raw = path.read_bytes()
+            except FileNotFoundError:
+                continue
+            sha = self.store.put(raw)
+            self._take(f"dir:{sha}", raw, path.name, Tracked(sha, path.name, path=path), sha=sha)
+
+    # -- common steps -------------------------------------------------------------------------
+    def _take(self, ref: str, raw: bytes, name: str, item: Tracked, sha: str | None = None) -> None:
+        """Store the original, write the ledger row, then send the job (or settle a known message)."""
+        item.sha256 = sha or self.store.put(raw)
+        with self.engine.begin() as conn:
+            state = ledger.states(conn, [ref]).get(ref)
+            if state is None:
+                record = ledger.filed_record_for_sha(conn, item.sha256)
+                state = ledger.FILED if record is not None else ledger.QUEUED
+                ledger.add(conn, ref, item.sha256, name, state=state, record_id=record or None)
+        self.tracked[ref] = item
+        log_event(log, "message.taken", source_ref=ref, sha256=item.sha256, bytes=len(raw), state=state)
+        if state == ledger.QUEUED:
+            self._send(ref)
+
+    def _send(self, ref: str) -> None:
+        item = self.tracked[ref]
+        try:
+            self.actors["process_message"].send(ref, item.sha256, item.name)
+        except Exception as exc:  # noqa: BLE001 - the broker is down: keep it and send again
+            if ref not in self.unsent:
+                self.unsent.append(ref)
+            log_event(log, "job.send_failed", level=logging.WARNING, source_ref=ref, error=type(exc).__name__)
+            return
+        item.sent_at = time.monotonic()
+        if ref in self.unsent:
+            self.unsent.remove(ref)
+
+    def _send_unsent(self) -> None:
+        for ref in list(self.unsent):
+            if ref not in self.tracked:
+                self.unsent.remove(ref)
+                continue
+            if not self.tracked[ref].sha256:
+                self._fill_from_ledger(ref)
+            self._send(ref)
+            if ref in self.unsent:
+                break  # still down; try again next pass
+
+    def _fill_from_ledger(self, ref: str) -> None:
+        from sqlalchemy import select
+
+        with self.engine.connect() as conn:
+            row = conn.execute(select(ledger.jobs.c.sha256, ledger.jobs.c.name)
+                               .where(ledger.jobs.c.source_ref == ref)).first()
+        if row:
+            self.tracked[ref].sha256, self.tracked[ref].name = row
+
+    def _send_stale(self) -> None:
+        now = time.monotonic()
+        for ref, item in list(self.tracked.items()):
+            if now - item.sent_at > self.s.job_requeue_seconds and ref not in self.unsent:
+                if not item.sha256:
+                    self._fill_from_ledger(ref)
+                log_event(log, "job.sent_again", level=logging.WARNING, source_ref=ref, sha256=item.sha256)
+                with self.engine.begin() as conn:
+                    ledger.count_sent_again(conn, ref)
+                self._send(ref)
+
+    def _settle(self) -> None:
+        """Move every message whose record is committed to the done folder / processed/."""
+        if not self.tracked:
+            return
+        with self.engine.connect() as conn:
+            states = ledger.states(conn, list(self.tracked))
+        for ref, state in states.items():
+            if state != ledger.FILED:
+                continue
+            item = self.tracked[ref]
+            if item.uid is not None:
+                if self.mailbox is None:
+                    continue  # moved after the reconnect
+                if item.uidvalidity == self.mailbox.uidvalidity:
+                    self.mailbox.move_to_done(item.uid)
+                    log_event(log, "imap.moved", uid=item.uid, uidvalidity=item.uidvalidity, source_ref=ref)
+            elif item.path is not None and self.inbox is not None:
+                self.inbox.move_processed(item.path)
+                log_event(log, "inbox.moved", source_ref=ref)
+            del self.tracked[ref]
+            if ref in self.unsent:
+                self.unsent.remove(ref)
+
+
+def _locate(ref: str, name: str, inbox: InboxDir | None) -> dict:
+    """Where a ledger row's message lives, from its source_ref."""
+    if ref.startswith("imap:"):
+        _, _, uidv, uid = ref.rsplit(":", 3)
+        return {"uid": int(uid), "uidvalidity": int(uidv)}
+    if ref.startswith("dir:") and inbox is not None and (inbox.root / name).is_file():
+        return {"path": inbox.root / name}
+    return {}

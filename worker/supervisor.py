@@ -1,0 +1,69 @@
+"""The Dramatiq workers `rxintake run` brings along: threads in-process, or child processes.
+
+Child processes (`python -m worker.process`) are watched on every pass of the run loop: one that
+died (killed, out of memory) is started again, and its jobs come back through the broker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+
+from rxintake.logs import log_event
+from rxintake.settings import Settings
+
+log = logging.getLogger("rxintake.service")
+
+
+class Workers:
+    def __init__(self, broker, settings: Settings, *, processes: int, threads: int):
+        self.broker = broker
+        self.settings = settings
+        self.processes = max(0, processes)
+        self.threads = max(1, threads)
+        self.children: list[subprocess.Popen] = []
+        self.inproc = None
+
+    def start(self) -> None:
+        if self.processes == 0:
+            from worker.process import start_worker
+
+            self.inproc = start_worker(self.broker, self.threads)
+            return
+        self.children = [self._spawn() for _ in range(self.processes)]
+
+    def _spawn(self) -> subprocess.Popen:
+        from worker.process import die_with_parent
+
+        child = subprocess.Popen([sys.executable, "-m", "worker.process", "--threads", str(self.threads)],
+                                 preexec_fn=die_with_parent, env=os.environ.copy())
+        log_event(log, "worker.spawned", pid=child.pid)
+        return child
+
+    def pids(self) -> list[int]:
+        return [c.pid for c in self.children if c.poll() is None]
+
+    def supervise(self) -> None:
+        for i, child in enumerate(self.children):
+            code = child.poll()
+            if code is not None:
+                log_event(log, "worker.died", level=logging.WARNING, pid=child.pid, exit_code=code)
+                self.children[i] = self._spawn()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        if self.inproc is not None:
+            self.inproc.stop(timeout=int(timeout * 1000))
+            self.inproc = None
+        for child in self.children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in self.children:
+            try:
+                child.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        self.children = []
