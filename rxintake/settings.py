@@ -58,6 +58,26 @@ class Settings(BaseSettings):
     ocr_min_confidence: float = 60.0
     job_time_limit_seconds: int = 600
 
+    # Background service (worker/)
+    imap_timeout_seconds: float = Field(default=60.0, description="socket timeout of one IMAP command")
+    imap_reconnect_max_seconds: float = Field(default=60.0, description="longest wait between reconnects")
+    imap_fetch_batch: int = Field(default=20, description="messages fetched per IMAP command")
+    inbox_settle_seconds: float = Field(
+        default=1.0, description="a dropped file is read once its size stayed the same this long")
+    worker_processes: int = Field(
+        default=1, description="worker processes `run` starts with a real broker (0: threads inside `run`)")
+    worker_threads: int = Field(default=2, description="threads per worker process")
+    job_max_retries: int = Field(default=6, description="retries of a job after a transient fault")
+    job_min_backoff_seconds: float = 1.0
+    job_max_backoff_seconds: float = 30.0
+    job_requeue_seconds: float = Field(
+        default=900.0, description="a job neither filed nor failed after this long is sent again")
+    redis_heartbeat_timeout_seconds: float = Field(
+        default=20.0, description="a Redis worker silent this long is dead: its jobs go back to the queue")
+    redis_maintenance_chance: int = Field(
+        default=100_000, description="Redis commands per million that run the dead-worker check")
+    redis_dead_message_ttl_seconds: int = 7 * 86400
+
     # Review web page (staff)
     review_host: str = Field(default="127.0.0.1", description="address the review page listens on")
     review_port: int = 8765
