@@ -74,6 +74,7 @@ class CodeTableError(RxIntakeError):
 
     exit_code = 65  # EX_DATAERR
 
+
 class DatabaseUnavailable(TransientError):
     """The records database cannot be reached or is restarting: the job is retried."""
 
@@ -92,3 +93,19 @@ class ImportFileError(RxIntakeError):
     """A client list cannot be read (missing columns, bad encoding); the message names the problem."""
 
     exit_code = 65  # EX_DATAERR
+
+
+class MailboxError(TransientError):
+    """An IMAP command failed or the connection dropped: the service reconnects with backoff.
+
+    `command` names the failing IMAP command (LOGIN, SELECT, FETCH, MOVE, IDLE, ...).
+    """
+
+    def __init__(self, command: str, reason: str):
+        super().__init__(f"IMAP {command} failed: {reason}")
+        self.command = command
+        self.reason = reason
+
+
+class MailboxLoginError(ConfigError):
+    """The mailbox refused the login or the token: fix the user, password or token command."""
