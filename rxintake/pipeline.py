@@ -63,7 +63,7 @@ def extract_message(message: Message, settings: Settings | None = None) -> Extra
     alerts += found
     rules = load_rules(settings.rules_file)
     alerts += evaluate(prescription, rules, message_date=message.date.date() if message.date else None,
-                       has_prescription=not any(a.code == "no_prescription" for a in alerts))
+                       prior_alerts=list(alerts))
     status = "needs_review" if any(a.severity == "error" for a in alerts) else "filed"
     return Extraction(source=source, prescription=prescription, alerts=alerts, status=status)
 
