@@ -91,12 +91,17 @@ _table: _Table | None = None
 
 def table_path() -> Path:
     """The table in force: RXINTAKE_CODES_FILE, else one loaded into the data dir, else the shipped one."""
-    from rxintake.settings import get_settings
+    if Path(".env").is_file():
+        from rxintake.settings import get_settings
 
-    settings = get_settings()
-    if settings.codes_file:
-        return Path(settings.codes_file)
-    local = Path(settings.data_dir) / TABLE_NAME
+        settings = get_settings()
+        codes_file, data_dir = settings.codes_file, settings.data_dir
+    else:  # the same settings, read without importing pydantic-settings (`--version` stays fast)
+        codes_file = os.environ.get("RXINTAKE_CODES_FILE") or None
+        data_dir = os.environ.get("RXINTAKE_DATA_DIR") or "./rxintake-data"
+    if codes_file:
+        return Path(codes_file)
+    local = Path(data_dir) / TABLE_NAME
     return local if local.is_file() else SHIPPED
 
 

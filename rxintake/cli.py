@@ -23,7 +23,10 @@ SUPPORTED = {".eml", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 
 def _version(value: bool) -> None:
     if value:
+        from parsers.icd10 import read_release  # reads one line of the code table, not the table
+
         typer.echo(f"rxintake {__version__}")
+        typer.echo(read_release())
         raise typer.Exit()
 
 
