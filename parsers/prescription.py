@@ -1,14 +1,196 @@
-"""Text -> `Prescription`: the fields insurers need, each with its label and confidence."""
+"""Text -> `Prescription`: the fields insurers need, each read through its label, with parse alerts.
+
+The message's documents (and its body) are scored for what a prescription carries; the best one
+is read. A value read from OCR words below `settings.ocr_min_confidence` is dropped with a
+`low_confidence` alert naming the field: a null with an alert beats a plausible wrong value.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
 from parsers.documents import Message
-from rxintake.models import Alert, Prescription
+from parsers.fields import labels as L
+from parsers.fields.codes import find_cpt, find_icd10
+from parsers.fields.confidence import ConfText, join_pages
+from parsers.fields.frequency import parse_schedule
+from parsers.fields.npi import find_npi_span
+from parsers.fields.patient import find_patient
+from parsers.fields.prescriber import find_prescriber
+from rxintake.models import Alert, Diagnosis, Frequency, Patient, Prescriber, Prescription
+
+MIN_SCORE = 3  # signals a text must carry to be read as a prescription
+_RX_WORDS = re.compile(r"\b(?:referral|prescription|rx|order|refer|℞)\b|℞", re.I)
+_THERAPY = re.compile(r"\b(?:massage|therap\w*|physiotherapy|rehab\w*|manual)\b", re.I)
 
 
-def parse_prescription(message: Message) -> tuple[Prescription, list[Alert]]:
-    texts = [message.body.text if message.body else ""] + [d.text for d in message.documents if not d.error]
-    if not any(t.strip() for t in texts):
+def _lookup(code: str):
+    from parsers import icd10
+
+    return icd10.lookup(code)
+
+
+@dataclass(slots=True)
+class _Reader:
+    """One text being read, the alerts raised while reading it, and the confidence gate."""
+
+    ct: ConfText
+    min_conf: float
+    alerts: list[Alert] = field(default_factory=list)
+    flagged: set[str] = field(default_factory=set)
+
+    def trusted(self, field_name: str, *spans: tuple[int, int]) -> bool:
+        confs = [c for s, e in spans if (c := self.ct.conf(s, e)) is not None]
+        if confs and min(confs) < self.min_conf:
+            if field_name not in self.flagged:
+                self.flagged.add(field_name)
+                self.alerts.append(Alert(
+                    code="low_confidence", severity="error", field=field_name,
+                    message=f"{field_name} could not be read with confidence from the scanned page "
+                            f"(OCR confidence {min(confs):.0f} < {self.min_conf:.0f}); check the original"))
+            return False
+        return True
+
+
+def prescription_score(text: str) -> int:
+    """How much of a prescription `text` carries: codes, DOB, NPI, visits, the words of an order."""
+    score = 2 if find_icd10(text, _lookup) else 0
+    score += 1 if L.dated_after(text, L.DOB) else 0
+    score += 1 if find_npi_span(text) else 0
+    sched = parse_schedule(text)
+    score += 1 if (sched.visits or sched.per_week or sched.weeks) else 0
+    score += 1 if _RX_WORDS.search(text) and _THERAPY.search(text) else 0
+    score += 1 if find_patient(text) else 0
+    return score
+
+
+def _first(hits: list[L.Hit], exclude: list[tuple[int, int]] = ()) -> L.Hit | None:
+    for h in sorted(hits, key=lambda h: h.start):
+        if not any(h.start < e and s < h.end for s, e in exclude):
+            return h
+    return None
+
+
+def _dates(r: _Reader, body: bool, header_date: date | None) -> dict[str, date | None]:
+    text = r.ct.text
+    dob = _first(L.dated_after(text, L.DOB) + L.column_values(text, L.DOB, "date"))
+    taken = [(dob.start, dob.end)] if dob else []
+    start = _first(L.dated_after(text, L.START, exclude=taken)
+                   + L.column_values(text, re.compile(r"start\s+date", re.I), "date"), taken)
+    taken += [(start.start, start.end)] if start else []
+    end = _first(L.dated_after(text, L.END, exclude=taken), taken)
+    taken += [(end.start, end.end)] if end else []
+    written = (_first(L.dated_after(text, L.WRITTEN, exclude=taken), taken)
+               or _first(L.dated_after(text, L.SIGNED, exclude=taken), taken)
+               or _first(L.dated_after(text, L.DATE_WORD, exclude=taken, guard=L.date_word_guard, gap_letters=0), taken)
+               or _first(L.standalone_dates(text), taken))
+    out: dict[str, date | None] = {}
+    for name, hit, fld in (("dob", dob, "patient.dob"), ("start", start, "start_date"),
+                           ("end", end, "end_date"), ("written", written, "written_date")):
+        out[name] = hit.value if hit and r.trusted(fld, (hit.start, hit.end)) else None
+    if out["dob"] and out["written"] and not L.plausible_dob(out["dob"], out["written"]):
+        out["dob"] = None
+    if out["written"] is None and body and header_date and "written_date" not in r.flagged:
+        out["written"] = header_date
+    return out
+
+
+def _column_count(text: str) -> tuple[int, int, int] | None:
+    """A bare number under a form's "# OF VISITS" column (no unit beside it)."""
+    lines = L.line_spans(text)
+    for i, (_, _, line) in enumerate(lines):
+        if not re.search(r"(?:#|no\.?|number)\s*(?:of\s*)?visits|visits\s*\(#\)|total\s+visits", line, re.I):
+            continue
+        if re.search(r"\d", re.split(r"visits", line, flags=re.I)[-1]):
+            continue
+        for ns, _, nxt in lines[i + 1:i + 2]:
+            cleaned = re.sub(r"\d+(?:\.\d+)?\s*(?:-\s*\d+\s*)?(?:x|times?)?\s*(?:/|per)?\s*(?:wks?|weeks?)\b|\d+\s*x\b", " ", nxt, flags=re.I)
+            for d in L.find_dates(cleaned):
+                cleaned = cleaned[:d.start] + " " * (d.end - d.start) + cleaned[d.end:]
+            nums = list(re.finditer(r"(?<![\w/.-])(\d{1,3})(?![\w/.-])", cleaned))
+            if len(nums) == 1 and 0 < int(nums[0].group(1)) <= 200:
+                return int(nums[0].group(1)), ns + nums[0].start(1), ns + nums[0].end(1)
+    return None
+
+
+def read_prescription(ct: ConfText, min_conf: float, body: bool = False,
+                      header_date: date | None = None) -> tuple[Prescription, list[Alert]]:
+    """Every field of one prescription text; OCR values below `min_conf` become null + alert."""
+    r = _Reader(ct, min_conf)
+    text = ct.text
+    rx = Prescription()
+    pt = find_patient(text)
+    if pt and r.trusted("patient.name", (pt[1], pt[2])):
+        rx.patient = Patient(name=pt[0])
+    d = _dates(r, body, header_date)
+    rx.patient.dob = d["dob"]
+
+    for code in find_icd10(text, _lookup):
+        if r.trusted("diagnoses", (code.start, code.end)):
+            info = _lookup(code.code)
+            rx.diagnoses.append(Diagnosis(code=code.code, description=getattr(info, "description", None)))
+    rx.procedures = find_cpt(text)
+
+    sched = parse_schedule(text)
+    visits = sched.visits
+    spans = sched.spans
+    if sched.stated_visits is None:
+        col = _column_count(text)
+        if col:
+            visits, spans = col[0], [(col[1], col[2])]
+    if visits is not None and not r.trusted("visits", *spans):
+        visits = None
+        sched.weeks = None if not r.trusted("visits", *spans) else sched.weeks
+    rx.visits = visits
+    if sched.per_week is not None or sched.weeks is not None:
+        rx.frequency = Frequency(per_week=sched.per_week, weeks=sched.weeks)
+    for what in sched.ranged:
+        r.alerts.append(Alert(code="frequency_range", severity="warning", field="visits",
+                              message=f"A range was written ({what.split(' ', 1)[1]}); its upper bound was taken"))
+
+    rx.written_date = d["written"]
+    rx.start_date = d["start"] or d["written"]
+    end = d["end"]
+    if end is None and rx.start_date and "end_date" not in r.flagged:
+        if sched.weeks:
+            end = rx.start_date + timedelta(days=round(7 * sched.weeks))
+        elif sched.valid_days:
+            end = rx.start_date + timedelta(days=sched.valid_days)
+        elif sched.valid_months:
+            from dateutil.relativedelta import relativedelta
+
+            end = rx.start_date + relativedelta(months=sched.valid_months)
+    rx.end_date = end
+
+    npi = find_npi_span(text)
+    if npi and r.trusted("prescriber.npi", (npi[1], npi[2])):
+        rx.prescriber.npi = npi[0]
+    rx.prescriber = Prescriber(name=find_prescriber(text), npi=rx.prescriber.npi)
+    return rx, r.alerts
+
+
+def parse_prescription(message: Message, settings=None) -> tuple[Prescription, list[Alert]]:
+    """The message's prescription and the parse alerts (`no_prescription`, `low_confidence`, ...)."""
+    from rxintake.settings import get_settings
+
+    settings = settings or get_settings()
+    candidates: list[tuple[int, int, ConfText, bool]] = []
+    for i, doc in enumerate(message.documents):
+        if not doc.error and doc.pages:
+            ct = join_pages(doc.pages)
+            if ct.text.strip():
+                candidates.append((prescription_score(ct.text), 1, ct, False))
+    if message.body and message.body.pages:
+        ct = join_pages(message.body.pages)
+        if ct.text.strip():
+            candidates.append((prescription_score(ct.text), 0, ct, True))
+    best = max(candidates, key=lambda c: (c[0], c[1]), default=None)
+    if best is None or best[0] < MIN_SCORE:
+        if any(doc.error for doc in message.documents):
+            return Prescription(), []  # `unreadable_document` already says why nothing was read
         return Prescription(), [Alert(code="no_prescription", severity="error", field=None,
                                       message="The message carries no prescription")]
-    return Prescription(), []
+    header_date = message.date.date() if message.date else None
+    return read_prescription(best[2], settings.ocr_min_confidence, body=best[3], header_date=header_date)

@@ -1,0 +1,115 @@
+"""Labels and the values they govern: "DOB: 6/30/1986", "Start date 04/03/2026", a form's column
+header with its values on the next line. A value is only ever taken through its own label, so
+a DOB never becomes a start date and a phone number never an NPI.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from parsers.fields.dates import FoundDate, find_dates
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    value: object
+    start: int
+    end: int
+
+
+DOB = re.compile(r"(?<![A-Za-z])(?:D\.?\s?O\.?\s?B\.?|date\s+of\s+birth|birth\s*date|birthdate|born(?:\s+on)?|fecha de nacimiento)(?![A-Za-z])", re.I)
+START = re.compile(r"(?<![A-Za-z])(?:start(?:ing)?(?:\s+(?:date|on))?|begin(?:ning)?(?:\s+(?:date|on))?|commence(?:s|ment)?(?:\s+(?:date|on))?"
+                   r"|effective(?:\s+(?:date|from))?|valid\s+from|first\s+visit(?:\s+date)?|from\s+date)(?![A-Za-z])", re.I)
+END = re.compile(r"(?<![A-Za-z])(?:end(?:ing)?(?:\s+(?:date|on|by))?|expir(?:es|ation|y|ing)(?:\s+(?:date|on))?|exp\.?(?:\s+date)?"
+                 r"|valid\s+(?:through|thru|until|till|to|up\s+to)|good\s+(?:through|thru|until|till)|authori[sz]ed\s+(?:through|until)"
+                 r"|auth(?:orization)?\s+(?:end|expires)|stop\s+date|through\s+date|(?<=\s)through|(?<=\s)until|(?<=\s)thru)(?![A-Za-z])", re.I)
+WRITTEN = re.compile(r"(?<![A-Za-z])(?:date\s+(?:written|signed|of\s+(?:order|referral|prescription|service\s+request))|written(?:\s+on)?"
+                     r"|rx\s+date|order(?:ed)?\s+date|date\s+ordered|referral\s+date|prescription\s+date|signature\s+date)(?![A-Za-z])", re.I)
+SIGNED = re.compile(r"(?<![A-Za-z])(?:electronically\s+)?signed(?:\s+by)?\b[^\n]{0,60}?\s(?:on|at|@)\b", re.I)
+DATE_WORD = re.compile(r"(?<![A-Za-z])date(?![A-Za-z])", re.I)
+_NOT_WRITTEN = re.compile(r"(?:start|end|expir\w*|birth|effective|through|stop|visit|of|print(?:ed)?|service|exp\.?|DOB|signature|due|appointment|next)\s*$", re.I)
+
+
+def date_word_guard(before: str) -> bool:
+    """A bare "Date" label that is not part of "Start date", "Date of birth", "Expiration date" ..."""
+    return not _NOT_WRITTEN.search(before)
+
+
+def dated_after(text: str, label: re.Pattern, window: int = 30, exclude: list[tuple[int, int]] | None = None,
+                guard: Callable[[str], bool] | None = None, gap_letters: int = 12) -> list[Hit]:
+    """Dates that follow `label` on the same line within `window` characters."""
+    out: list[Hit] = []
+    exclude = exclude or []
+    for m in label.finditer(text):
+        if guard and not guard(text[max(0, m.start() - 20):m.start()]):
+            continue
+        line_end = text.find("\n", m.end())
+        stop = min(m.end() + window, line_end if line_end >= 0 else len(text))
+        for d in find_dates(text[m.end():stop]):
+            s, e = m.end() + d.start, m.end() + d.end
+            if any(s < xe and xs < e for xs, xe in exclude):
+                continue
+            gap = text[m.end():s]
+            if re.search(r"\d", gap) or len(re.sub(r"[\s:#\-–=.()]", "", gap)) > gap_letters:
+                break
+            out.append(Hit(d.value, s, e))
+            break
+    return out
+
+
+def line_spans(text: str) -> list[tuple[int, int, str]]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        out.append((pos, pos + len(line), line))
+        pos += len(line) + 1
+    return out
+
+
+def column_values(text: str, label: re.Pattern, kind: str) -> list[Hit]:
+    """Values under a form's column header: the label is on a header line that carries no value
+    of its own; the value (a date, a leading name, a bare count) is on the next non-empty line."""
+    from parsers.fields.patient import leading_name
+
+    lines = line_spans(text)
+    out: list[Hit] = []
+    for i, (ls, le, line) in enumerate(lines):
+        m = label.search(line)
+        if not m:
+            continue
+        rest = line[m.end():]
+        if find_dates(rest) or (kind == "name" and re.search(r"[:\-]\s*[A-Z][a-z]", rest)):
+            continue
+        for ns, ne, nxt in lines[i + 1:i + 3]:
+            if not nxt.strip():
+                continue
+            if kind == "date":
+                dates: list[FoundDate] = find_dates(nxt)
+                if len(dates) == 1:
+                    out.append(Hit(dates[0].value, ns + dates[0].start, ns + dates[0].end))
+            elif kind == "name":
+                name = leading_name(nxt)
+                if name:
+                    out.append(Hit(name, ns, ns + len(nxt.split("  ")[0])))
+            break
+    return out
+
+
+def standalone_dates(text: str) -> list[Hit]:
+    """A date on a line of its own (a letter's date line, a signature date above its label)."""
+    out = []
+    for ls, le, line in line_spans(text):
+        dates = find_dates(line)
+        if len(dates) != 1:
+            continue
+        d = dates[0]
+        rest = (line[:d.start] + line[d.end:]).strip()
+        if len(re.sub(r"[^A-Za-z0-9]", "", rest)) <= 12 and not re.search(r"\d", rest):
+            out.append(Hit(d.value, ls + d.start, ls + d.end))
+    return out
+
+
+def plausible_dob(d: date, ref: date | None) -> bool:
+    return 1900 <= d.year and (ref is None or d < ref)

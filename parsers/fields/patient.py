@@ -1,0 +1,112 @@
+"""Person names as written on prescriptions: "DOE, JANE", "Jane Q. Doe", "Björn Åkesson",
+"O'Brien", "Van der Berg" -> "First [M.] Last" (capitals kept unless the whole name was shouted).
+"""
+
+from __future__ import annotations
+
+import re
+
+# one name word: letters (any script), apostrophes, hyphens; or an initial "Q."
+_WORD = r"(?:[^\W\d_](?:[^\W\d_]|['’\-])*\.?)"
+NAME_RE = re.compile(rf"{_WORD}(?:,?\s+{_WORD}){{1,4}}")
+STOP_WORDS = {
+    "mrn", "sex", "dob", "date", "birth", "address", "phone", "male", "female", "age", "insurance", "id",
+    "member", "the", "for", "is", "was", "patient", "name", "and", "with", "has", "who", "please", "referral",
+    "diagnosis", "dx", "icd", "rx", "order", "npi", "from", "to", "of", "in", "at", "on", "re", "y", "o",
+    "would", "will", "massage", "therapy", "account", "gender", "dos", "ssn", "home", "cell", "tel", "fax",
+    "street", "st", "road", "rd", "ave", "drive", "dr", "blvd", "mr", "mrs", "ms", "miss", "md", "do",
+}
+CREDENTIALS = r"(?:M\.?D\.?|D\.?O\.?|N\.?P\.?|P\.?A\.?-?C?|FNP(?:-[A-Z]+)?|DNP|DPM|DC|D\.?C\.?|RN|APRN|ARNP|PT|DPT|ANP|CNP|MBBS|PhD|FACP|FAAFP)"
+
+
+def _fix_case(words: list[str]) -> list[str]:
+    letters = "".join(ch for w in words for ch in w if ch.isalpha())
+    if letters and letters.isupper() and len(letters) > 3:
+        return ["-".join(p[:1].upper() + p[1:].lower() for p in w.split("-")) for w in words]
+    return words
+
+
+def clean_name(raw: str) -> str | None:
+    """ "DOE, JANE Q" -> "Jane Q. Doe"; None if what remains does not look like a name."""
+    if not raw:
+        return None
+    raw = re.sub(r"\s+", " ", raw).strip(" ,;:-|")
+    raw = re.sub(rf",?\s*\b{CREDENTIALS}$", "", raw).strip(" ,")
+    if raw.count(",") == 1:
+        last, first = (p.strip() for p in raw.split(","))
+        if not last or not first:
+            return None
+        words = first.split() + last.split()
+    else:
+        words = raw.replace(",", " ").split()
+    words = [w for w in words if w.lower().strip(".") not in {"mr", "mrs", "ms", "dr", "miss"}]
+    if len(words) < 2 or len(words) > 5:
+        return None
+    if any(w.lower().strip(".") in STOP_WORDS - {"do", "y", "o"} for w in words):
+        return None
+    if not all(re.fullmatch(_WORD, w) for w in words):
+        return None
+    words = [w + "." if len(w) == 1 else w for w in words]
+    if words[0].endswith(".") and len(words[0]) == 2:
+        return None  # "J. Doe": a first initial alone is not enough to match a client
+    return " ".join(_fix_case(words))
+
+
+def leading_name(text: str) -> str | None:
+    """The name at the start of `text` (a form row: "Tanaka, Caleb 10/24/1983 (520) 555-4071")."""
+    from parsers.fields.dates import find_dates
+
+    text = text.strip()
+    dates = find_dates(text)
+    if dates:
+        text = text[:dates[0].start]
+    text = re.split(r"[\d(]", text, maxsplit=1)[0]
+    m = NAME_RE.match(text)
+    if not m:
+        return None
+    words = re.split(r"(\s+)", m.group(0))
+    # stop at the first word that is a label or a stop word
+    kept = []
+    for w in words:
+        if w.strip() and w.strip(",. ").lower() in STOP_WORDS:
+            break
+        kept.append(w)
+    return clean_name("".join(kept))
+
+
+_PT_LABEL = re.compile(r"(?<![A-Za-z])(?:patient(?:'s)?\s*(?:full\s*)?name|pt\.?\s*name|client\s*name|member\s*name|patient|pt|client"
+                       r"|name|re|regarding)\s*(?:\([^)\n]{0,20}\))?(?:\s*:\s*|\s+[-–]\s+)", re.I)
+_PT_BARE = re.compile(r"^\s*(?:patient\s+name|patient|name)\s+(?=[A-Z])", re.I | re.M)
+_PT_HEADER = re.compile(r"(?<![A-Za-z])patient(?:'s)?\s+name(?:\s*\([^)\n]*\))?", re.I)
+_NOT_PATIENT = re.compile(r"provider|physician|printed|doctor|prescriber|signature|emergency|insured|guarantor|contact|"
+                          r"practice|facility|clinic|user|refer\s+to|department|plan|insurance", re.I)
+_CAP = r"[^\W\d_a-z][\w'’\-]*"
+_PROSE = re.compile(rf"(?:my patient|our (?:mutual )?patient|the patient|patient|referring|refer|treat|seeing|prescription for|referral for|order for)"
+                    rf",?[ \t]+((?:{_CAP}[ \t]+)(?:[A-Z]\.?[ \t]+)?(?:(?:van|von|de|der|del|la|le|da|di|st\.?)[ \t]+)*{_CAP}(?:[ \t]+{_CAP})?)"
+                    rf"(?=[ \t]*(?:[,(.]|for\b|who\b|is\b|has\b|DOB\b|\n|$))")
+_LEAD_DOB = re.compile(rf"^((?:{_CAP},?[ \t]+)(?:[A-Z]\.?[ \t]+)?{_CAP}(?:[ \t]+{_CAP})?)[ \t]*\((?i:DOB|D\.O\.B|date of birth|born)", re.M)
+
+
+def find_patient(text: str) -> tuple[str, int, int] | None:
+    """The patient's name and where it was read: a label, a form column, else the prose of a letter."""
+    text = text or ""
+    for rx in (_PT_LABEL, _PT_BARE):
+        for m in rx.finditer(text):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            if _NOT_PATIENT.search(text[line_start:m.end()]):
+                continue
+            line_end = text.find("\n", m.end())
+            rest = text[m.end():line_end if line_end >= 0 else len(text)]
+            name = leading_name(rest)
+            if name:
+                return name, m.end(), m.end() + len(rest.rstrip())
+    from parsers.fields.labels import column_values
+
+    for hit in column_values(text, _PT_HEADER, "name"):
+        return str(hit.value), hit.start, hit.end
+    for rx in (_LEAD_DOB, _PROSE):
+        for m in rx.finditer(text):
+            name = clean_name(m.group(1))
+            if name:
+                return name, m.start(1), m.end(1)
+    return None
