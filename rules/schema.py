@@ -196,8 +196,11 @@ def _describe(exc: ValidationError, root: yaml.Node | None, source: str) -> str:
             msg = "unknown key (a typo? see rules/default.yaml for the keys)"
         elif err["type"] == "literal_error" and loc and loc[0] == "required":
             msg = f"{err['input']!r} is not a field; use one of {', '.join(ALL_REQUIRED)}"
-        lines.append(f"{source}{line}: key {key}: {msg}")
-    return "\n".join(lines)
+        elif err["type"] != "value_error" and "input" in err and not isinstance(err["input"], (dict, list)):
+            msg = f"{msg} (found {err['input']!r})"
+        lines.append((node.start_mark.line if node is not None else -1,
+                      f"{source}{line}: key {key}: {msg}"))
+    return "\n".join(text for _, text in sorted(lines, key=lambda x: x[0]))
 
 
 def read_rules_file(path: Path) -> Rules:
