@@ -105,6 +105,10 @@ def approve(s: Session, rx_id: int, user: str) -> Prescription:
         raise ActionRefused("Resolve the open errors first: " + "; ".join(a.message for a in errors) + ".")
     if rx.client_id is None:
         raise ActionRefused("Attach the prescription to a client first.")
+    if rx.client is not None and rx.client.needs_review:  # approving accepts the new client too
+        rx.client.needs_review = False
+        audit(s, rx.id, user, "confirm_client", "client", _client_label(rx.client) + " (new)",
+              _client_label(rx.client))
     for alert in rx.alerts:
         if alert.status == "open":
             _resolve(s, alert, user, "accepted on approval")
