@@ -45,8 +45,14 @@ class _Table:
 
     def __init__(self, path: Path, trusted: bool = False):
         self.path = path
-        with open(path, "rb") as fh:
-            text = gzip.decompress(fh.read()).decode("utf-8")
+        try:
+            with open(path, "rb") as fh:
+                text = gzip.decompress(fh.read()).decode("utf-8")
+        except (OSError, EOFError, UnicodeDecodeError) as exc:
+            from rxintake.errors import CodeTableError
+
+            raise CodeTableError(f"{path}: not a readable ICD-10-CM table ({exc}); "
+                                 "rebuild it with `rxintake codes load` or unset RXINTAKE_CODES_FILE") from exc
         header, _, body = text.partition("\n")
         self.release = header.lstrip("#").strip()
         self.lines = body.splitlines()

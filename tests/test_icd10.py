@@ -199,3 +199,11 @@ def test_codes_load_command_takes_precedence(tmp_path):
     assert "FY2027" in run("--version").stdout  # a bad file leaves the loaded release in place
     assert run("codes", "unload").returncode == 0
     assert "FY2026" in run("--version").stdout
+
+
+def test_unreadable_table_is_a_clear_error(tmp_path):
+    broken = tmp_path / "icd10cm.tsv.gz"
+    broken.write_bytes(b"not gzip at all")
+    with pytest.raises(CodeTableError, match="not a readable ICD-10-CM table"):
+        icd10.use_table(broken)
+    assert "unreadable" in icd10.read_release(broken)
