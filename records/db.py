@@ -109,12 +109,14 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Run migrations up to `revision`. On PostgreSQL an advisory lock keeps two starting workers apart."""
+    """Run migrations up to `revision` under a lock, so two workers starting at once migrate once."""
     from alembic import command
 
     with db_errors(), engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7231017)")
+        elif conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock first, so racing upgrades queue up
         command.upgrade(_alembic_config(conn), revision)
 
 

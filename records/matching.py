@@ -86,30 +86,38 @@ def edit_distance(a: str, b: str, limit: int = 2) -> int:
     return prev[-1]
 
 
+def _last_edits(a: str, b: str, limit: int) -> int:
+    """Edits between family names; 0 when one is part of a compound ("Garcia Lopez" and "Lopez")."""
+    if a.replace(" ", "") == b.replace(" ", ""):
+        return 0
+    ta, tb = set(a.split()), set(b.split())
+    if ta and tb and (ta <= tb or tb <= ta):
+        return 0
+    return edit_distance(a.replace(" ", ""), b.replace(" ", ""), limit)
+
+
 def _score(key: NameKey, other: NameKey, max_edits: int, min_length: int) -> int | None:
-    """0 = same key; higher = looser; None = not the same person."""
+    """0 = same key; 1 = same names in another form; 2 = an initial; 3 = spelling slips; None = no match."""
     if key.flat == other.flat:
         return 0
-    last_a, last_b = key.last.replace(" ", ""), other.last.replace(" ", "")
-    # compound family names written in part: "Garcia Lopez" vs "Lopez"
-    same_last = last_a == last_b or (
-        key.last and other.last and (set(key.last.split()) <= set(other.last.split())
-                                     or set(other.last.split()) <= set(key.last.split())))
-    if same_last and key.first == other.first and key.first:
-        return 1
-    # first and last written the other way round without a comma
-    swapped = NameKey(key.last.split()[0] if key.last else "", key.first)
-    if key.first and swapped.flat == other.flat:
-        return 1
-    # an initial for the given name: "J. Smith" and "John Smith"
-    if same_last and key.first and other.first and (
-            (len(key.first) == 1 and other.first.startswith(key.first))
-            or (len(other.first) == 1 and key.first.startswith(other.first))):
-        return 2
-    if min(len(key.flat), len(other.flat)) >= min_length and \
-            edit_distance(key.flat, other.flat, max_edits) <= max_edits:
-        return 3
-    return None
+    best: int | None = None
+    swapped = NameKey(key.last.split()[-1] if key.last else "", key.first)  # "Doe Jane" without a comma
+    for k in (key, swapped):
+        if not k.first or not other.first or not k.last or not other.last:
+            continue
+        last = _last_edits(k.last, other.last, max_edits)
+        if k.first == other.first and last == 0:
+            score = 1
+        elif last == 0 and min(len(k.first), len(other.first)) == 1 and k.first[0] == other.first[0]:
+            score = 2
+        else:
+            edits = last + edit_distance(k.first, other.first, max_edits)
+            long_enough = min(len(k.flat), len(other.flat)) >= min_length
+            score = 3 if edits <= max_edits and long_enough else None
+        if score is not None:
+            score += 0 if k is key else 1
+            best = score if best is None else min(best, score)
+    return best
 
 
 @dataclass

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import pytest
+
 HOST = "127.0.0.1"
 PG_PORT, REDIS_PORT, AMQP_PORT = 5432, 6379, 5672
 PG_ADMIN_URL = f"postgresql+psycopg://postgres@{HOST}:{PG_PORT}/postgres"
@@ -179,3 +181,15 @@ class PrivateRedis:
 def start_private_redis(port: int | None = None) -> PrivateRedis:
     """A running private Redis (on `port`, or a free one); call .close() (or use `with`) at the end."""
     return PrivateRedis(port or free_port()).start()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def db_url(request, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
+    """A fresh, empty records database for the test module, on each backend in turn.
+
+    Use it with `from tests.servers import db_url`."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('records') / 'rx.sqlite3'}"
+    else:
+        with pg_database(request.module.__name__.rsplit(".", 1)[-1]) as url:
+            yield url
