@@ -1,0 +1,271 @@
+"""Writes the synthetic sample messages in samples/ (and their truth files), deterministically.
+
+    python samples/make_samples.py
+
+Layouts and wordings the development corpus does not carry: prose letters, "Dx:" lines with
+undotted codes, phases, ranges, visits in words, DD Month YYYY dates, phone/fax/claim numbers
+beside the NPI and the visit count, checkbox forms, a scanned image and mail that is no
+prescription. Everyone in them is invented; phone numbers are in the 555 range.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CLINIC = "intake@riverside-massage.example"
+
+# (case, family, render, headers date, from, subject, body, attachment lines or None, expect, meta)
+SAMPLES: list[dict] = []
+
+
+def sample(case, family, render, date, sender, subject, body, expect, lines=None, tags=(), meta=None):
+    SAMPLES.append(dict(case=case, family=family, render=render, date=date, sender=sender, subject=subject,
+                        body=body, lines=lines, expect=expect, tags=list(tags), meta=meta or {}))
+
+
+def expect(name, dob, dx, proc, visits, start, end, npi, alerts=(), tolerated=(), status=None):
+    errors = {"expired", "invalid_npi", "invalid_diagnosis", "nonbillable_diagnosis", "missing_diagnosis",
+              "missing_patient_dob", "no_prescription", "missing_visit_count", "uncovered_diagnosis"}
+    return {"patient": {"name": name, "dob": dob}, "diagnoses": list(dx), "procedures": list(proc), "visits": visits,
+            "start_date": start, "end_date": end, "prescriber_npi": npi, "alerts": list(alerts),
+            "alerts_tolerated": list(tolerated),
+            "status": status or ("needs_review" if set(alerts) & errors else "filed")}
+
+
+NO_RX_TOLERATED = ["missing_diagnosis", "missing_end_date", "missing_patient_dob", "missing_patient_name",
+                   "missing_prescriber", "missing_start_date", "missing_visit_count"]
+
+sample("sample01", "email_body", "body_only", "Tue, 03 Nov 2026 09:12:00 -0800", "dr.okafor@cascade-fm.example",
+       "Massage order for Hollis", """Hi team,
+
+Please see order below.
+
+Pt: HOLLIS, MARGARET A
+D.O.B. 02/17/1961
+Date: 3 November 2026
+Dx: m542, M6283O   M25.511
+Massage therapy twice weekly for six weeks.
+
+Chidi Okafor, MD
+Cascade Family Medicine
+Tel 503-555-0142 | Fax 503-555-0143
+NPI 1234567893
+""", expect("Margaret A. Hollis", "1961-02-17", ["M54.2", "M62.830", "M25.511"], [], 12, "2026-11-03",
+            "2026-12-15", "1234567893"))
+
+sample("sample02", "ehr_order", "text_pdf", "Mon, 09 Nov 2026 14:03:10 -0500", "noreply@lakeside-ehr.example",
+       "Referral order 44120", "A referral order is attached.\n", lines=[
+           "LAKESIDE HEALTH - OUTPATIENT ORDER", "Printed 11/09/2026 13:58",
+           "Patient: Dana K. Whitfield        Sex: F        MRN: LK-882014",
+           "Birth date: 1975-07-30     Home phone: (614) 555-0199",
+           "Insurance: Buckeye Mutual   Member #: 88412007   Claim #: 20261109",
+           "Ordered: 11/06/2026", "Ordering provider: Samuel Ortega, DO",
+           "NPI: 1902847361     Office fax: 6145550123",
+           "Dx codes:", "  1) S16.1XXA  Strain of muscle, fascia and tendon at neck level, initial encounter",
+           "  2) M62.838  Other muscle spasm",
+           "Procedures: 97140 Manual therapy; 97124 Massage",
+           "Frequency: 3x/week   Duration: 2 weeks", "Valid through: 12/31/2026",
+       ], expect=expect("Dana K. Whitfield", "1975-07-30", ["S16.1XXA", "M62.838"], ["97140", "97124"], 6,
+                        "2026-11-06", "2026-12-31", "1902847361"))
+
+sample("sample03", "referral_letter", "text_pdf", "Thu, 12 Nov 2026 10:40:00 -0600", "office@prairie-spine.example",
+       "Letter of referral", "Please find the referral letter attached.\n", lines=[
+           "Prairie Spine & Joint", "1180 Meridian Ave, Omaha, NE 68102", "Phone 402-555-0110  Fax 402-555-0111",
+           "", "10 November 2026", "", "Dear colleague,", "",
+           "Thank you for seeing my patient, Tomás Núñez (born 4 March 1983), who has cervicalgia",
+           "[M54.2] with associated tension-type headache [G44.209]. I would like him to receive",
+           "six (6) sessions of therapeutic massage, starting 16 November 2026. This referral is",
+           "valid for 90 days.", "", "Kind regards,", "", "Renata Alvarez, MD", "NPI 1679576722",
+       ], expect=expect("Tomás Núñez", "1983-03-04", ["M54.2", "G44.209"], [], 6, "2026-11-16", "2027-02-14",
+                        "1679576722"), tags=["nonascii_name"])
+
+sample("sample04", "email_body", "body_only", "Fri, 13 Nov 2026 16:20:45 -0500", "frontdesk@harbor-ortho.example",
+       "Rx", """Good afternoon,
+
+Patient name: Luis Ferreira
+Date of birth: Sept 9, 1990
+Claim #: 5531207
+Written: 11/13/2026
+Diagnosis codes: M7912 (myalgia of auxiliary muscles), M5412 (radiculopathy, cervical region)
+Massage therapy 1 time per week, duration 6 weeks.
+Prescription expires 12/31/2026.
+
+Dr. Hannah Brooks
+Harbor Orthopedics
+Phone 617-555-0170, fax 617-555-0171
+NPI: 1518960939
+""", expect("Luis Ferreira", "1990-09-09", ["M79.12", "M54.12"], [], 6, "2026-11-13", "2026-12-31", "1518960939"))
+
+sample("sample05", "rx_pad", "text_pdf", "Wed, 04 Nov 2026 08:05:00 -0700", "clinic@desert-sports.example",
+       "Prescription", "Prescription attached.\n", lines=[
+           "DESERT SPORTS MEDICINE", "Priya Raman, MD  -  NPI 1285907337", "Tel (480) 555-0133",
+           "Patient: Ana Lucía Beltrán      DOB 12/02/1988", "Date 11-3-26",
+           "Rx: Therapeutic massage (97124)", "3x/week for 4 weeks, then 2x/week for 4 weeks",
+           "Start: 11-9-26", "ICD-10: M79.7; M79.18",
+       ], expect=expect("Ana Lucía Beltrán", "1988-12-02", ["M79.7", "M79.18"], ["97124"], 20, "2026-11-09",
+                        "2027-01-04", "1285907337"), tags=["nonascii_name", "phases"])
+
+sample("sample06", "email_body", "body_only", "Mon, 16 Nov 2026 11:00:00 -0800", "mgarcia@valley-pcp.example",
+       "referral - José Peña", """Hello,
+
+José Peña (DOB 1/5/1979) - please see for massage 1-2x/week x 4 weeks.
+Dx: low back pain M54.50
+Start 11/18/2026
+
+Thank you,
+Maria Garcia, FNP-C
+NPI 1336145465
+Valley Primary Care, ph 559-555-0188
+""", expect("José Peña", "1979-01-05", ["M54.50"], [], 8, "2026-11-18", "2026-12-16", "1336145465"),
+       tags=["range", "nonascii_name"])
+
+sample("sample07", "referral_form", "text_pdf", "Tue, 17 Nov 2026 13:30:00 -0500", "referrals@northgate-pt.example",
+       "Therapy referral form", "Form attached.\n", lines=[
+           "NORTHGATE ORTHOPAEDICS - THERAPY REFERRAL", "Patient: Keller, Bruno      DOB: 08/08/1958",
+           "Diagnosis (ICD-10): M75.41 Impingement syndrome of right shoulder", "Services (check all that apply):",
+           "[X] 97124 Massage   [ ] 97110 Therapeutic exercise   [X] 97140 Manual therapy",
+           "[ ] 97010 Hot/cold packs", "# of visits: 10", "Physician: Ingrid Solberg, MD   NPI: 1952431884",
+           "Date signed: 11/16/2026",
+       ], expect=expect("Bruno Keller", "1958-08-08", ["M75.41"], ["97124", "97140"], 10, "2026-11-16", None,
+                        "1952431884", alerts=["missing_end_date"]))
+
+sample("sample08", "non_rx", "body_only", "Wed, 18 Nov 2026 07:00:00 +0000", "news@massage-trade.example",
+       "November newsletter: 5 stretches for desk workers", """This month in the newsletter
+
+- Five stretches for desk workers (takes 10 minutes, 2x per day)
+- Our spring conference on 14 March 2027 in Portland
+- Billing corner: ICD-10-CM FY2027 updates are in effect since October 1
+
+Unsubscribe: https://massage-trade.example/unsubscribe
+""", expect(None, None, [], [], None, None, None, None, alerts=["no_prescription"], tolerated=NO_RX_TOLERATED),
+       tags=["edge:no_prescription"])
+
+sample("sample09", "non_rx", "body_only", "Thu, 19 Nov 2026 18:45:00 -0800", "bookings@riverside-massage.example",
+       "Appointment confirmed: Fri Nov 27 at 2:00 PM", """Hi Nora,
+
+Your 90-minute therapeutic massage is confirmed for Friday, November 27, 2026 at 2:00 PM.
+Please arrive 10 minutes early. Call 541-555-0100 to reschedule.
+
+Riverside Therapeutic Massage
+""", expect(None, None, [], [], None, None, None, None, alerts=["no_prescription"], tolerated=NO_RX_TOLERATED),
+       tags=["edge:no_prescription"])
+
+sample("sample10", "rx_pad", "text_pdf", "Fri, 20 Nov 2026 09:30:00 -0500", "dr.ng@seaside-im.example",
+       "Rx for massage", "Attached.\n", lines=[
+           "SEASIDE INTERNAL MEDICINE", "Kevin Ng, MD", "NPI: 1234567890   Fax: 207-555-0150",
+           "Name: Ruth Abernathy   DOB: 06/14/1949   Date: 11/19/2026",
+           "Dx: m54.2 cervicalgia", "Massage therapy 2x/wk x 3 wks",
+       ], expect=expect("Ruth Abernathy", "1949-06-14", ["M54.2"], [], 6, "2026-11-19", "2026-12-10", "1234567890",
+                        alerts=["invalid_npi"]), tags=["edge:invalid_npi"])
+
+sample("sample11", "email_body", "body_only", "Sat, 21 Nov 2026 22:15:00 -1000", "kahale@island-health.example",
+       "massage order", """Aloha,
+
+Please schedule Keanu Kahale, DOB: 03/30/1992, for massage therapy.
+Dx M54.5 (low back pain)
+# of visits: 8
+
+Leilani Kahale, PA-C
+NPI 1750384921
+Cell 808-555-0111
+""", expect("Keanu Kahale", "1992-03-30", ["M54.5"], [], 8, "2026-11-21", None, "1750384921",
+            alerts=["nonbillable_diagnosis", "missing_end_date"]), tags=["date_from_header", "edge:nonbillable"])
+
+sample("sample12", "rx_pad", "png", "Mon, 23 Nov 2026 08:00:00 -0500", "scanner@pinecrest-fp.example",
+       "Scanned document", "Scanned document attached.\n", lines=[
+           "PINECREST FAMILY PRACTICE", "Patient: Walter Lindqvist", "DOB: 05/21/1955", "Date: 11/20/2026",
+           "Dx: M54.16", "Massage therapy", "8 visits", "Valid through: 01/31/2027", "NPI: 1669473328",
+       ], expect=expect("Walter Lindqvist", "1955-05-21", ["M54.16"], [], 8, "2026-11-20", "2027-01-31", "1669473328",
+                        tolerated=["low_confidence"]), tags=["ocr"])
+
+sample("sample13", "ehr_order", "text_pdf", "Tue, 24 Nov 2026 12:00:00 -0600", "orders@plains-clinic.example",
+       "Order", "Order attached.\n", lines=[
+           "PLAINS CLINIC  |  Referral", "Patient Name: Olsen, Greta", "DOB: 1968-12-01", "Order date: 2026-11-23",
+           "Diagnoses: M79.642 Pain in left hand; M79.645 Pain in left finger(s)",
+           "Frequency: 2x/week", "Total visits: 12", "This order is valid for 60 days.",
+           "Referring physician: Arvid Dahl, MD (NPI 1487651022)", "Phone 605-555-0119",
+       ], expect=expect("Greta Olsen", "1968-12-01", ["M79.642", "M79.645"], [], 12, "2026-11-23", "2027-01-22",
+                        "1487651022"))
+
+sample("sample14", "email_body", "body_only", "Wed, 25 Nov 2026 10:10:00 -0500", "ppatel@metro-ortho.example",
+       "massage referral", """Hello,
+
+Referral for Priya Nair (DOB 10/10/2001).
+Diagnosis: sprained wrist, no code on file yet.
+Visits: 6, starting 11/30/2026.
+
+Prakash Patel, MD
+NPI # 1871092254
+""", expect("Priya Nair", "2001-10-10", [], [], 6, "2026-11-30", None, "1871092254",
+            alerts=["missing_diagnosis", "missing_end_date"]), tags=["edge:missing_code"])
+
+
+def _pdf(lines: list[str]) -> bytes:
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter, invariant=1)
+    c.setFont("Helvetica", 10.5)
+    y = 740
+    for line in lines:
+        c.drawString(54, y, line)
+        y -= 16
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _png(lines: list[str]) -> bytes:
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("L", (1700, 1200), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.load_default(size=38)
+    y = 80
+    for line in lines:
+        draw.text((90, y), line, fill=0, font=font)
+        y += 70
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=False)
+    return buf.getvalue()
+
+
+def build(s: dict) -> tuple[bytes, dict]:
+    msg = EmailMessage()
+    msg["From"] = s["sender"]
+    msg["To"] = CLINIC
+    msg["Subject"] = s["subject"]
+    msg["Date"] = s["date"]
+    msg["Message-ID"] = f"<{s['case']}@samples.rxintake.example>"
+    msg.set_content(s["body"])
+    attachments = []
+    if s["lines"] is not None:
+        if s["render"] == "png":
+            data, ctype, name = _png(s["lines"]), ("image", "png"), f"{s['case']}.png"
+        else:
+            data, ctype, name = _pdf(s["lines"]), ("application", "pdf"), f"{s['case']}.pdf"
+        msg.add_attachment(data, maintype=ctype[0], subtype=ctype[1], filename=name)
+        attachments.append({"filename": name, "content_type": "/".join(ctype), "bytes": len(data)})
+    msg.set_boundary(f"==sample-{s['case']}==")
+    raw = msg.as_bytes(policy=SMTP)
+    truth = {"case": s["case"], "set": "samples", "family": s["family"], "render": s["render"], "tags": s["tags"],
+             "expect": s["expect"], "meta": {"message_date": s["date"], "attachments": attachments, **s["meta"]}}
+    return raw, truth
+
+
+def main() -> None:
+    for s in SAMPLES:
+        raw, truth = build(s)
+        (HERE / f"{s['case']}.eml").write_bytes(raw)
+        (HERE / f"{s['case']}.truth.json").write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {len(SAMPLES)} samples to {HERE}")
+
+
+if __name__ == "__main__":
+    main()
