@@ -149,3 +149,54 @@ def worker_pids(run_pid: int) -> list[int]:
         except OSError:
             pass
     return out
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own (initdb under a temp dir, its own port), so the test
+    can stop it without disturbing anyone else. Runs as the `postgres` user, as PostgreSQL demands."""
+
+    BIN = Path("/usr/lib/postgresql/15/bin")
+
+    def __init__(self):
+        import pwd
+        import tempfile
+
+        from tests.servers import free_port
+
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="rxpg-"))
+        user = pwd.getpwnam("postgres")
+        os.chown(self.dir, user.pw_uid, user.pw_gid)
+        self.data = self.dir / "data"
+
+    def _as_postgres(self, *argv: str, timeout: float = 120) -> None:
+        cmd = ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else list(argv)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def init(self) -> "PrivatePostgres":
+        self._as_postgres(str(self.BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                          "--no-sync", "-E", "UTF8")
+        return self.start()
+
+    def start(self) -> "PrivatePostgres":
+        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._as_postgres(str(self.BIN / "pg_ctl"), "-D", str(self.data), "-o", opts, "-l",
+                          str(self.dir / "pg.log"), "-w", "start")
+        return self
+
+    def stop(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self._as_postgres(str(self.BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def close(self) -> None:
+        import shutil
+
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
