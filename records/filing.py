@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import exc, select
 from sqlalchemy.orm import Session
@@ -62,9 +63,11 @@ def fingerprint(extraction: Extraction, client_id: int | None) -> str | None:
 
 
 def file_extraction(session: Session, extraction: Extraction, *, raw_sha256: str, source_ref: str,
-                    settings: Settings | None = None) -> FiledResult:
+                    received_at: datetime | None = None, settings: Settings | None = None) -> FiledResult:
     """File one message's extraction and commit. Safe to call again for the same message (created=False).
 
+    `source_ref` says where the message came from ('imap:INBOX:<uidvalidity>:<uid>', 'inbox:<file>'),
+    `extraction.source.path` is kept as the name export shows, `received_at` is when it arrived.
     Raises DatabaseUnavailable/DatabaseBusy (transient: retry the job) or FilingError (permanent).
     """
     settings = settings or get_settings()
@@ -79,7 +82,7 @@ def file_extraction(session: Session, extraction: Extraction, *, raw_sha256: str
                         session.rollback()
                         log_event(log, "record.exists", record_id=done.record_id, sha256=raw_sha256)
                         return done
-                    result = _file_once(session, extraction, key, raw_sha256, source_ref, settings)
+                    result = _file_once(session, extraction, key, raw_sha256, source_ref, received_at, settings)
                     session.commit()
                 except exc.IntegrityError:
                     session.rollback()  # another worker won a race; look again
@@ -111,14 +114,14 @@ def _existing(session: Session, key: str) -> FiledResult | None:
 
 
 def _file_once(session: Session, extraction: Extraction, key: str, raw_sha256: str, source_ref: str,
-               settings: Settings) -> FiledResult:
+               received_at: datetime | None, settings: Settings) -> FiledResult:
     src, rx = extraction.source, extraction.prescription
     has_rx = not any(a.code == "no_prescription" for a in extraction.alerts)
     status = extraction.status
     message = MessageRecord(
         dedup_key=key, message_id=src.message_id, raw_sha256=raw_sha256, source_ref=source_ref,
         source_path=src.path, from_addr=src.from_, subject=src.subject, date=src.date,
-        filed_at=utcnow(), outcome=status if has_rx else "no_prescription",
+        received_at=received_at or utcnow(), filed_at=utcnow(), outcome=status if has_rx else "no_prescription",
         documents=[DocumentRecord(position=i, filename=d.filename, content_type=d.content_type, sha256=d.sha256,
                                   pages=d.pages, text_source=d.text_source)
                    for i, d in enumerate(src.documents)])

@@ -175,3 +175,46 @@ def test_no_patient_name_gives_no_client_and_a_warning(Session):  # noqa: N803
         r = file_extraction(s, ex, raw_sha256=sha(), source_ref="inbox:n.pdf")
         assert r.client_id is None and r.duplicate_of is None
         assert alert_codes(s, r.record_id) == ["missing_patient_name", "unknown_client"]
+
+
+def test_new_patient_in_several_messages_at_once_gives_one_client_one_original(Session):  # noqa: N803
+    """Fax and email copies of a new patient's script filed in parallel: one client, one active script."""
+    name, dob = person()
+    barrier, results, errors = threading.Barrier(4), [], []
+
+    def work(i: int) -> None:
+        try:
+            with Session() as s:
+                barrier.wait()
+                results.append(file_extraction(s, rx(name, dob, path=f"copy{i}.eml"), raw_sha256=sha(),
+                                               source_ref=f"inbox:copy{i}.eml"))
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert len({r.client_id for r in results}) == 1 and all(r.created for r in results)
+    originals = [r for r in results if r.duplicate_of is None]
+    assert len(originals) == 1
+    assert {r.duplicate_of for r in results if r.duplicate_of} == {originals[0].record_id}
+
+
+def test_filing_recovers_after_the_server_drops_connections(Session):  # noqa: N803
+    """Connections killed under the pool (a database restart): the next filing reconnects by itself."""
+    engine = Session.kw["bind"]
+    with Session() as s:
+        first = file_extraction(s, rx(*person()), raw_sha256=sha(), source_ref="inbox:r1.pdf")
+        if engine.dialect.name == "postgresql":
+            from tests.servers import _admin_sql
+
+            killed = _admin_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                f"WHERE datname = '{engine.url.database}'")
+            assert killed  # the pooled connection was really cut
+        else:
+            engine.dispose()  # SQLite has no server; a new pool is the nearest thing
+        second = file_extraction(s, rx(*person()), raw_sha256=sha(), source_ref="inbox:r2.pdf")
+    assert first.created and second.created and second.record_id > first.record_id
