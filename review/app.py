@@ -43,6 +43,13 @@ def _wants_json(request: Request) -> bool:
             or path.endswith((".png", ".pdf", ".eml", "/original")))
 
 
+def routers() -> list:
+    """Every router of the app (the tests walk them to check login and CSRF on each route)."""
+    from review import views_api, views_auth, views_detail, views_queue, views_renewal
+
+    return [m.router for m in (views_auth, views_queue, views_detail, views_renewal, views_api)]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     from records.db import ensure_schema, get_engine, session_factory
     from worker.store import RawStore
@@ -100,9 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return render(request, "error.html", status_code=exc.status_code, title="Not possible",
                       text=str(exc.detail))
 
-    from review import views_api, views_auth, views_detail, views_queue, views_renewal
-
-    for module in (views_auth, views_queue, views_detail, views_renewal, views_api):
-        app.include_router(module.router)
+    for router in routers():
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app

@@ -77,3 +77,71 @@ def seed(factory, data_dir, *, name: str | None = None, dob: date | None = None,
                     status="needs_review" if any(a.severity == "error" for a in alerts) else "filed")
     with factory() as s:
         return file_extraction(s, ex, raw_sha256=raw_sha, source_ref=f"test:{hashlib.sha1(raw).hexdigest()}").record_id
+
+
+# ---- fixtures shared by the review tests ---------------------------------------------------
+
+import re  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class ReviewEnv:
+    settings: object
+    factory: object
+    data_dir: Path
+    app: object
+
+    def seed(self, **kw) -> int:
+        return seed(self.factory, self.data_dir, **kw)
+
+    def add_user(self, name: str, password: str = PASSWORD, active: bool = True) -> None:
+        from records.models import User
+        from review.security import hash_password
+
+        with self.factory.begin() as s:
+            s.add(User(username=name, password_hash=hash_password(password), display_name=name.title(),
+                       active=active))
+
+
+def make_env(db_url: str, data_dir: Path, **overrides) -> ReviewEnv:
+    from records.db import ensure_schema, get_engine, session_factory
+    from review.app import create_app
+    from rxintake.settings import Settings
+
+    settings = Settings(data_dir=data_dir, database_url=db_url, **overrides)
+    engine = get_engine(db_url)
+    ensure_schema(engine)
+    return ReviewEnv(settings, session_factory(engine), data_dir, create_app(settings))
+
+
+@pytest.fixture(scope="module")
+def review_env(db_url, tmp_path_factory) -> ReviewEnv:  # noqa: ANN001
+    env = make_env(db_url, tmp_path_factory.mktemp("review-data"))
+    env.add_user("maria")
+    return env
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def login(client, username: str = "maria", password: str = PASSWORD):  # noqa: ANN001, ANN201
+    page = client.get("/login")
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_of(page.text),
+                                       "next": "/queue"}, follow_redirects=False)
+
+
+@pytest.fixture()
+def staff(review_env):  # noqa: ANN001, ANN201
+    """A TestClient logged in as maria."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(review_env.app, base_url="http://testserver") as client:
+        assert login(client).status_code == 303
+        yield client
