@@ -7,9 +7,9 @@ can act on, instead of silently checking prescriptions against the wrong rules.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
-import re
 from typing import Annotated, Literal
 
 import yaml
@@ -113,16 +113,15 @@ class Rules(BaseModel):
     max_age_days: int | None = Field(default=None, ge=1)
     expiry_warning_days: int | None = Field(default=None, ge=0)
     default_validity_days: int | None = Field(default=None, ge=1)
-    header_since: dict[Icd, date] = Field(default_factory=dict)
+    header_since: dict[Icd, date] = Field(default_factory=lambda: {"M54.5": date(2021, 10, 1)})
     payers: list[Payer] = Field(default_factory=list)
-    source: str = Field(default="", exclude=True)
 
     def policy_for(self, payer: str | None) -> "Policy":
         """The policy in force: the payer's overrides on top of the clinic's defaults."""
         base = Policy(covered_codes=self.covered_codes, max_age_days=self.max_age_days,
                       expiry_warning_days=self.expiry_warning_days,
                       default_validity_days=self.default_validity_days)
-        match = next((p for p in self.payers if payer and p.matches(payer)), None)
+        match = self.payer_named(payer)
         if match is None:
             return base
         overrides = match.model_dump(exclude_unset=True, exclude={"name", "aliases"})
@@ -160,6 +159,23 @@ def _key_node(root: yaml.Node | None, loc: tuple) -> yaml.Node | None:
     return None
 
 
+def _duplicate_key(node: yaml.Node | None) -> yaml.Node | None:
+    """The second occurrence of a key in any mapping (YAML would silently keep the last)."""
+    if isinstance(node, yaml.MappingNode):
+        seen = set()
+        for k, v in node.value:
+            if k.value in seen:
+                return k
+            seen.add(k.value)
+            if (dup := _duplicate_key(v)) is not None:
+                return dup
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            if (dup := _duplicate_key(item)) is not None:
+                return dup
+    return None
+
+
 def parse_rules(text: str, source: str) -> Rules:
     """Rules from YAML text; `source` names the file in error messages."""
     try:
@@ -170,6 +186,10 @@ def parse_rules(text: str, source: str) -> Rules:
         where = f", line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise RulesError(f"{source}{where}: not valid YAML: {problem}") from exc
+    dup = _duplicate_key(root)
+    if dup is not None:
+        raise RulesError(f"{source}, line {dup.start_mark.line + 1}: key {dup.value}: given twice "
+                         "(only one can count: remove one)")
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -178,7 +198,6 @@ def parse_rules(text: str, source: str) -> Rules:
         rules = Rules.model_validate(data)
     except ValidationError as exc:
         raise RulesError(_describe(exc, root, source)) from exc
-    rules.source = source
     return rules
 
 

@@ -276,6 +276,7 @@ def test_default_rules_file_is_what_is_documented():
     ("payers:\n  - name: A\n    colour: red\n", 3, "payers.0.colour", "unknown key"),
     ("payers:\n  - aliases: [B]\n", 2, "payers.0.name", "required"),
     ("covered_codes: M00-M99\n", 1, "covered_codes", "list"),
+    ("max_age_days: 30\ncovered_codes: [M00-M99]\nmax_age_days: 60\n", 3, "max_age_days", "given twice"),
 ])
 def test_rules_file_errors_name_file_line_and_key(text, line, key, words):
     with pytest.raises(RulesError) as err:
