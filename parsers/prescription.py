@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from parsers.documents import Message
 from parsers.fields import labels as L
 from parsers.fields.codes import find_cpt, find_icd10
+from parsers.fields.columns import form_row
 from parsers.fields.confidence import ConfText, join_pages
 from parsers.fields.frequency import parse_schedule
 from parsers.fields.npi import find_npi_span
@@ -115,10 +116,12 @@ def _column_count(text: str) -> tuple[int, int, int] | None:
     return None
 
 
-def read_prescription(ct: ConfText, min_conf: float, body: bool = False,
-                      header_date: date | None = None) -> tuple[Prescription, list[Alert]]:
-    """Every field of one prescription text; OCR values below `min_conf` become null + alert."""
+def read_prescription(ct: ConfText, min_conf: float, body: bool = False, header_date: date | None = None,
+                      columns: dict | None = None) -> tuple[Prescription, list[Alert]]:
+    """Every field of one prescription text; OCR values below `min_conf` become null + alert.
+    `columns`: a form's schedule row read by column position (see parsers.fields.columns)."""
     r = _Reader(ct, min_conf)
+    columns = columns or {}
     text = ct.text
     rx = Prescription()
     pt = find_patient(text)
@@ -134,6 +137,15 @@ def read_prescription(ct: ConfText, min_conf: float, body: bool = False,
     rx.procedures = find_cpt(text)
 
     sched = parse_schedule(text)
+    if not sched.phases and (columns.get("per_week") or columns.get("weeks")):
+        sched.per_week = columns.get("per_week", sched.per_week)
+        sched.weeks = columns.get("weeks", sched.weeks)
+        if sched.per_week and sched.weeks:
+            sched.phases = [(sched.per_week, sched.weeks)]
+            if sched.stated_visits is None and sched.per_week * sched.weeks == int(sched.per_week * sched.weeks):
+                sched.visits = int(sched.per_week * sched.weeks)
+    if sched.stated_visits is None and columns.get("visits"):
+        sched.visits = sched.stated_visits = columns["visits"]
     visits = sched.visits
     spans = sched.spans
     if sched.stated_visits is None:
@@ -151,7 +163,7 @@ def read_prescription(ct: ConfText, min_conf: float, body: bool = False,
                               message=f"A range was written ({what.split(' ', 1)[1]}); its upper bound was taken"))
 
     rx.written_date = d["written"]
-    rx.start_date = d["start"] or d["written"]
+    rx.start_date = d["start"] or columns.get("start") or d["written"]
     end = d["end"]
     if end is None and rx.start_date and "end_date" not in r.flagged:
         if sched.weeks:
@@ -176,16 +188,16 @@ def parse_prescription(message: Message, settings=None) -> tuple[Prescription, l
     from rxintake.settings import get_settings
 
     settings = settings or get_settings()
-    candidates: list[tuple[int, int, ConfText, bool]] = []
+    candidates: list[tuple[int, int, ConfText, object]] = []
     for i, doc in enumerate(message.documents):
         if not doc.error and doc.pages:
             ct = join_pages(doc.pages)
             if ct.text.strip():
-                candidates.append((prescription_score(ct.text), 1, ct, False))
+                candidates.append((prescription_score(ct.text), 1, ct, doc))
     if message.body and message.body.pages:
         ct = join_pages(message.body.pages)
         if ct.text.strip():
-            candidates.append((prescription_score(ct.text), 0, ct, True))
+            candidates.append((prescription_score(ct.text), 0, ct, None))
     best = max(candidates, key=lambda c: (c[0], c[1]), default=None)
     if best is None or best[0] < MIN_SCORE:
         if any(doc.error for doc in message.documents):
@@ -193,4 +205,26 @@ def parse_prescription(message: Message, settings=None) -> tuple[Prescription, l
         return Prescription(), [Alert(code="no_prescription", severity="error", field=None,
                                       message="The message carries no prescription")]
     header_date = message.date.date() if message.date else None
-    return read_prescription(best[2], settings.ocr_min_confidence, body=best[3], header_date=header_date)
+    doc = best[3]
+    columns = _layout_columns(doc) if doc is not None and best[2].source == "text_layer" else {}
+    return read_prescription(best[2], settings.ocr_min_confidence, body=doc is None, header_date=header_date,
+                             columns=columns)
+
+
+def _layout_columns(doc) -> dict:
+    """A text-layer PDF's form row read with the page layout kept (columns by position)."""
+    if doc.content_type != "application/pdf":
+        return {}
+    import io
+
+    import pdfplumber
+
+    try:
+        with pdfplumber.open(io.BytesIO(doc.data)) as pdf:
+            for page in pdf.pages[:5]:
+                row = form_row(page.extract_text(layout=True) or "")
+                if row:
+                    return row
+    except Exception:  # a PDF that read once but not twice: the plain text is all there is
+        return {}
+    return {}

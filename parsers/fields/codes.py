@@ -66,6 +66,11 @@ def _fixes(raw: str) -> list[str]:
     fixed = _dotted(fixed_first + body.upper())
     if fixed not in out:
         out.append(fixed)
+    # O/I read for 0/1 further along (letters there are real only as X placeholders and 7th characters)
+    tail = "".join({"O": "0", "o": "0", "I": "1", "l": "1"}.get(ch, ch) for ch in body)
+    deep = _dotted(fixed_first + tail.upper())
+    if deep not in out:
+        out.append(deep)
     return out
 
 
@@ -135,7 +140,7 @@ def find_icd10(text: str, lookup: Lookup) -> list[FoundCode]:
                         pick = FoundCode(cand, *span, True, True)
                         break
             if (pick is None and strict and in_ctx and raw[0].isupper() and lookup(as_written) is None
-                    and (("." in raw) or bracketed or _hyphen_or_desc(line, m))):
+                    and (("." in raw) or (len(raw) >= 4 and (bracketed or _hyphen_or_desc(line, m))))):
                 pick = FoundCode(as_written, *span, False, False)
             if pick and pick.code not in seen:
                 seen.add(pick.code)

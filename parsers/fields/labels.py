@@ -27,7 +27,7 @@ END = re.compile(r"(?<![A-Za-z])(?:end(?:ing)?(?:\s+(?:date|on|by))?|expir(?:es|
                  r"|valid\s+(?:through|thru|until|till|to|up\s+to)|good\s+(?:through|thru|until|till)|authori[sz]ed\s+(?:through|until)"
                  r"|auth(?:orization)?\s+(?:end|expires)|stop\s+date|through\s+date|(?<=\s)through|(?<=\s)until|(?<=\s)thru)(?![A-Za-z])", re.I)
 WRITTEN = re.compile(r"(?<![A-Za-z])(?:date\s+(?:written|signed|of\s+(?:order|referral|prescription|service\s+request))|written(?:\s+on)?"
-                     r"|rx\s+date|order(?:ed)?\s+date|date\s+ordered|referral\s+date|prescription\s+date|signature\s+date)(?![A-Za-z])", re.I)
+                     r"|rx\s+date|order(?:ed)?\s+date|ordered(?:\s+on)?|date\s+ordered|referral\s+date|prescription\s+date|signature\s+date)(?![A-Za-z])", re.I)
 SIGNED = re.compile(r"(?<![A-Za-z])(?:electronically\s+)?signed(?:\s+by)?\b[^\n]{0,60}?\s(?:on|at|@)\b", re.I)
 DATE_WORD = re.compile(r"(?<![A-Za-z])date(?![A-Za-z])", re.I)
 _NOT_WRITTEN = re.compile(r"(?:start|end|expir\w*|birth|effective|through|stop|visit|of|print(?:ed)?|service|exp\.?|DOB|signature|due|appointment|next)\s*$", re.I)

@@ -81,7 +81,8 @@ _PT_HEADER = re.compile(r"(?<![A-Za-z])patient(?:'s)?\s+name(?:\s*\([^)\n]*\))?"
 _NOT_PATIENT = re.compile(r"provider|physician|printed|doctor|prescriber|signature|emergency|insured|guarantor|contact|"
                           r"practice|facility|clinic|user|refer\s+to|department|plan|insurance", re.I)
 _CAP = r"[^\W\d_a-z][\w'’\-]*"
-_PROSE = re.compile(rf"(?:my patient|our (?:mutual )?patient|the patient|patient|referring|refer|treat|seeing|prescription for|referral for|order for)"
+_PROSE = re.compile(rf"(?i:my patient|our (?:mutual )?patient|the patient|patient|referring|refer|treat|seeing|schedule|see|"
+                    rf"prescription for|referral for|order for|rx for)"
                     rf",?[ \t]+((?:{_CAP}[ \t]+)(?:[A-Z]\.?[ \t]+)?(?:(?:van|von|de|der|del|la|le|da|di|st\.?)[ \t]+)*{_CAP}(?:[ \t]+{_CAP})?)"
                     rf"(?=[ \t]*(?:[,(.]|for\b|who\b|is\b|has\b|DOB\b|\n|$))")
 _LEAD_DOB = re.compile(rf"^((?:{_CAP},?[ \t]+)(?:[A-Z]\.?[ \t]+)?{_CAP}(?:[ \t]+{_CAP})?)[ \t]*\((?i:DOB|D\.O\.B|date of birth|born)", re.M)

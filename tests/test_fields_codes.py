@@ -1,0 +1,54 @@
+"""ICD-10-CM and CPT codes as written, with OCR slips corrected only into real codes."""
+
+import pytest
+
+from parsers import icd10
+from parsers.fields.codes import find_cpt, find_icd10
+
+
+def codes(text):
+    return [f.code for f in find_icd10(text, icd10.lookup)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Cervicalgia [M54.2]", ["M54.2"]),
+    ("Dx: m542", ["M54.2"]),
+    ("ICD-10: M25.551 Pain in right hip\nM79.604 Pain in right leg", ["M25.551", "M79.604"]),
+    ("Dx: M79.7; M79.18, M54.2 and M54.2 again", ["M79.7", "M79.18", "M54.2"]),
+    ("Diagnoses\nMuscle spasm [M62838]\nAdhesive capsulitis [M7501]", ["M62.838", "M75.01"]),
+    ("Dx: S134XXA", ["S13.4XXA"]),
+    ("Dx: $13.4XXA sprain of ligaments of cervical spine", ["S13.4XXA"]),
+    ("Dx: M5O.30", ["M50.30"]),
+    ("DIAGNOSIS\n644309 Post-traumatic headache, unspecified, not intractable", ["G44.309"]),
+    ("Dx: M54.5 low back pain", ["M54.5"]),  # a header: kept, the rules engine says why it cannot be billed
+])
+def test_codes(text, expected):
+    assert codes(text) == expected
+
+
+def test_invalid_code_written_as_a_code_is_kept():
+    assert codes("neck pain (M5421) and spasm (M62838)") == ["M54.21", "M62.838"]
+
+
+def test_numbers_that_are_not_codes():
+    text = ("Madison, WI 53703  Member ID W339783745  MRN638775  DEA BG2393356\n"
+            "Diagnoses\nPhone (541) 555-9755\nSuite B12")
+    assert codes(text) == []
+
+
+def test_diagnosis_in_words_gives_no_code():
+    assert codes("Diagnosis: whiplash, sprained wrist") == []
+
+
+def test_cpt_written():
+    assert find_cpt("massage therapy (CPT 97124), manual therapy (CPT 97140)") == ["97124", "97140"]
+
+
+def test_cpt_only_checked_boxes():
+    form = ("TREATMENT (check all that apply):\nX 97124 Massage therapy 97140 Manual therapy\n"
+            "☒ 97110 Therapeutic exercise ☐ 97112 Neuromuscular re-education\n[ ] 97530 Activities [X] 97010 Packs")
+    assert find_cpt(form) == ["97124", "97110", "97010"]
+
+
+def test_zip_codes_are_not_cpt():
+    assert find_cpt("532 Riverside Dr\nMedford, OR 97501\nHillsboro, OR 97124") == []

@@ -1,0 +1,54 @@
+"""Dates as US offices write them, and the labels that say which date is which."""
+
+from datetime import date
+
+import pytest
+
+from parsers.fields import labels as L
+from parsers.fields.dates import find_dates, parse_date
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("11/03/2026", date(2026, 11, 3)),
+    ("11-3-26", date(2026, 11, 3)),
+    ("Nov 3, 2026", date(2026, 11, 3)),
+    ("Nov. 3 2026", date(2026, 11, 3)),
+    ("3 November 2026", date(2026, 11, 3)),
+    ("3rd of November, 2026", date(2026, 11, 3)),
+    ("2026-11-03", date(2026, 11, 3)),
+    ("Sept 9, 1990", date(1990, 9, 9)),
+    ("DOB: 5/8/07", date(2007, 5, 8)),
+    ("born 1/2/48", date(1948, 1, 2)),
+    ("on 4/5/2026 7:10 AM", date(2026, 4, 5)),
+])
+def test_common_forms(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Tel 828-555-0179", "M54.2", "1/2/3", "13/45/2026", "Pad #26675", "97124", ""])
+def test_not_dates(text):
+    assert parse_date(text) is None
+
+
+def test_several_dates_in_order():
+    found = find_dates("Start 11/09/2026, ends Jan 4, 2027 (signed 2026-11-03)")
+    assert [f.value for f in found] == [date(2026, 11, 9), date(2027, 1, 4), date(2026, 11, 3)]
+
+
+def test_dob_is_never_a_start_date():
+    text = "DOB: 04/03/1980\nDate: 11/02/2026"
+    assert [h.value for h in L.dated_after(text, L.DOB)] == [date(1980, 4, 3)]
+    assert L.dated_after(text, L.START) == []
+    hits = L.dated_after(text, L.DATE_WORD, guard=L.date_word_guard, gap_letters=0)
+    assert [h.value for h in hits] == [date(2026, 11, 2)]
+
+
+def test_expiry_labels():
+    for text in ("Valid through: 12/31/2026", "Expires 12/31/2026", "Expiration date: December 31, 2026",
+                 "valid until 2026-12-31", "End date: 31 December 2026"):
+        assert [h.value for h in L.dated_after(text, L.END)] == [date(2026, 12, 31)], text
+
+
+def test_form_column_value_on_next_line():
+    text = "PATIENT NAME DATE OF BIRTH PHONE\nTanaka, Caleb 10/24/1983 (520) 555-4071"
+    assert [h.value for h in L.column_values(text, L.DOB, "date")] == [date(1983, 10, 24)]

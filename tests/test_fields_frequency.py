@@ -1,0 +1,56 @@
+"""Visits, frequency and duration in the wordings physicians use."""
+
+import pytest
+
+from parsers.fields.columns import form_row
+from parsers.fields.frequency import parse_schedule
+
+
+@pytest.mark.parametrize("text, visits, per_week, weeks", [
+    ("2x/wk x 4 wks", 8, 2, 4),
+    ("twice weekly for six weeks", 12, 2, 6),
+    ("1 time per week, duration 6 weeks", 6, 1, 6),
+    ("Frequency: 3x/week Duration: 2 weeks", 6, 3, 2),
+    ("Frequency: 2x/week\nDuration: 6 weeks", 12, 2, 6),
+    ("3 times a week for 4 weeks", 12, 3, 4),
+    ("BIW x 6 wks", 12, 2, 6),
+    ("3x/week for 4 weeks, then 2x/week for 4 weeks", 20, 3, 8),
+    ("Massage therapy 2x/week for 10 weeks, 20 visits.", 20, 2, 10),
+    ("Please treat 4 sessions (2x/week for 2 weeks).", 4, 2, 2),
+    ("six (6) sessions", 6, None, None),
+    ("# of visits: 8", 8, None, None),
+    ("Number of visits: 20", 20, None, None),
+    ("Visits: 6, starting 11/30/2026", 6, None, None),
+    ("Massage therapy 1x/week", None, 1, None),
+    ("for 4 weeks", None, None, 4),
+])
+def test_schedules(text, visits, per_week, weeks):
+    s = parse_schedule(text)
+    assert (s.visits, s.per_week, s.weeks) == (visits, per_week, weeks)
+
+
+def test_range_takes_upper_bound_and_says_so():
+    s = parse_schedule("massage 1-2x/week x 4 weeks")
+    assert (s.visits, s.per_week, s.weeks) == (8, 2, 4)
+    assert s.ranged
+
+
+def test_claim_and_phone_numbers_are_not_visits():
+    s = parse_schedule("Claim #: 5531207\nMember ID 44120 visits pending\nPhone 541-555-0100")
+    assert s.visits is None
+
+
+def test_weeks_ago_is_not_a_duration():
+    assert parse_schedule("injured 3 weeks ago, massage 2x/week").weeks is None
+
+
+def test_validity():
+    assert parse_schedule("This referral is valid for 90 days.").valid_days == 90
+    assert parse_schedule("valid for 3 months").valid_months == 3
+
+
+def test_form_row_by_column_position():
+    head = "      FREQUENCY (x/week) DURATION (weeks)  # OF VISITS       START DATE"
+    assert form_row(head + "\n      3                  10                ") == {"per_week": 3, "weeks": 10}
+    row = form_row(head + "\n                                           24                11/03/2026")
+    assert row["visits"] == 24 and str(row["start"]) == "2026-11-03"
