@@ -44,6 +44,8 @@ class Document:
     page_count: int | None = None
     error: str | None = None  # why it could not be read; becomes `unreadable_document`
     is_body: bool = False
+    partial: str | None = None  # read in part only (page limit, a page failed): the text is kept, staff told why
+    unsupported: bool = False  # a type rxintake does not read (office file, archive): `error` says which
 
     @property
     def sha256(self) -> str:
@@ -74,3 +76,5 @@ class Message:
     body: Document | None = None
     documents: list[Document] = field(default_factory=list)
     error: str | None = None  # the message itself could not be parsed
+    # Parts that are not documents: logos and signature images, calendar invites, digital signatures.
+    ignored: list[Document] = field(default_factory=list)

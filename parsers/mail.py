@@ -11,7 +11,8 @@ import email.utils
 from email import policy
 from email.message import EmailMessage
 
-from parsers.documents import Document, Message, PageText
+from parsers.documents import Document, Message, PageText, Word
+from parsers.images import is_decoration
 from parsers.sniff import sniff_type
 
 DOCUMENT_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/tiff", "image/gif", "image/bmp", "image/webp"}
@@ -38,38 +39,112 @@ def html_to_text(html: str) -> str:
     return "\n".join(out).strip()
 
 
+# Parts that are never a prescription document: signatures, contact cards, invites, bounce reports.
+NOT_DOCUMENTS = {
+    "application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature",
+    "application/pgp-keys", "application/pgp-encrypted", "text/vcard", "text/x-vcard", "text/calendar",
+    "application/ics", "message/delivery-status", "message/disposition-notification",
+    "text/rfc822-headers", "message/feedback-report",
+}
+MAX_DEPTH = 20  # nested multiparts / forwarded messages deeper than this are not walked
+
+
 def _part_text(part: EmailMessage) -> str:
     try:
         return part.get_content()
     except Exception:  # unknown charset or broken encoding: decode leniently
-        payload = part.get_payload(decode=True) or b""
-        return payload.decode("utf-8", errors="replace")
+        return decode_lenient(_payload(part), part.get_content_charset())
 
 
-def _walk(msg: EmailMessage, plain: list[str], html: list[str], docs: list[Document]) -> None:
-    for part in msg.iter_parts() if msg.is_multipart() else [msg]:
-        ctype = part.get_content_type()
-        if part.is_multipart():
-            _walk(part, plain, html, docs)
-            continue
-        if ctype == "message/rfc822":
-            inner = part.get_payload()
-            inner_msgs = inner if isinstance(inner, list) else [inner]
-            for m in inner_msgs:
-                if isinstance(m, EmailMessage):
-                    _walk(m, plain, html, docs)
-            continue
-        filename = part.get_filename()
-        disposition = part.get_content_disposition()
-        if ctype in ("text/plain", "text/html") and not filename and disposition != "attachment":
-            (plain if ctype == "text/plain" else html).append(_part_text(part))
+def decode_lenient(data: bytes, charset: str | None) -> str:
+    """Bytes as text under the declared charset if Python knows it, else UTF-8, else Windows-1252."""
+    import codecs
+
+    for name in (charset, "utf-8"):
+        if not name:
             continue
         try:
-            data = part.get_payload(decode=True) or b""
-        except Exception:
-            data = b""
+            codecs.lookup(name)
+            return data.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
+def _payload(part: EmailMessage) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # a broken transfer encoding: keep the raw bytes
+        data = None
+    if data is None:
+        raw = part.get_payload()
+        data = raw.encode("utf-8", "replace") if isinstance(raw, str) else b""
+    return data
+
+
+def _filename(part: EmailMessage) -> str | None:
+    try:
+        name = part.get_filename()  # RFC 2231 and encoded words are decoded here
+    except Exception:
+        name = part.get_param("name") or None
+        name = str(name) if name else None
+    return name.strip() if isinstance(name, str) and name.strip() else None
+
+
+def _walk(msg: EmailMessage, plain: list[str], html: list[str], docs: list[Document], ignored: list[Document],
+          depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise ValueError("parts nested too deep")
+    if msg.get_content_maintype() == "multipart":
+        parts = msg.get_payload()
+        parts = parts if isinstance(parts, list) else []
+    else:
+        parts = [msg]
+    for part in parts:
+        if not isinstance(part, EmailMessage):
+            continue
+        ctype = part.get_content_type()
+        if part.get_content_maintype() == "multipart":
+            _walk(part, plain, html, docs, ignored, depth + 1)
+            continue
+        if ctype == "message/rfc822":  # a forwarded message: its body and attachments count too
+            inner = part.get_payload()
+            for m in inner if isinstance(inner, list) else [inner]:
+                if isinstance(m, EmailMessage):
+                    _walk(m, plain, html, docs, ignored, depth + 1)
+            continue
+        filename = _filename(part)
+        disposition = part.get_content_disposition()
+        if ctype in ("text/plain", "text/html") and disposition != "attachment":
+            (plain if ctype == "text/plain" else html).append(_part_text(part))
+            continue
+        data = _payload(part)
         real = sniff_type(data, filename, ctype)
-        docs.append(Document(filename=filename, content_type=real, data=data))
+        doc = Document(filename=filename, content_type=real, data=data)
+        if real in NOT_DOCUMENTS or ctype in NOT_DOCUMENTS or (real.startswith("image/") and is_decoration(data)):
+            ignored.append(doc)
+        else:
+            docs.append(doc)
+
+
+def read_text(doc: Document) -> None:
+    """A text or HTML file attached to the message: its text, as if it were a text layer."""
+    text = decode_lenient(doc.data, None)
+    if doc.content_type == "text/html":
+        text = html_to_text(text)
+    doc.page_count = 1
+    doc.pages = [PageText(text=text, source="text_layer",
+                          words=[Word(text=w, line=n) for n, line in enumerate(text.splitlines()) for w in line.split()])]
+
+
+def body_text(plain: list[str], html: list[str]) -> str:
+    """The plain-text body, or the HTML converted when there is no plain part or it is only a stub."""
+    text = "\n\n".join(t.strip() for t in plain if t.strip())
+    if html and len(text) < 80:
+        converted = "\n\n".join(c for c in (html_to_text(h) for h in html) if c)
+        if len(converted) > 2 * len(text):
+            return converted
+    return text
 
 
 def parse_message(raw: bytes, path: str = "message.eml") -> Message:
@@ -99,10 +174,13 @@ def parse_message(raw: bytes, path: str = "message.eml") -> Message:
     html: list[str] = []
     docs: list[Document] = []
     try:
-        _walk(msg, plain, html, docs)
+        _walk(msg, plain, html, docs, out.ignored)
     except Exception as exc:  # malformed MIME: keep what was read
-        out.error = f"malformed MIME: {type(exc).__name__}"
-    body = "\n\n".join(t for t in plain if t.strip()) or "\n\n".join(html_to_text(h) for h in html)
+        out.error = f"malformed MIME ({exc if isinstance(exc, ValueError) else type(exc).__name__})"
+    try:
+        body = body_text(plain, html)
+    except Exception:
+        body = "\n\n".join(plain)
     out.body = Document(filename=None, content_type="text/plain", data=body.encode("utf-8"), is_body=True,
                         pages=[PageText(text=body, source="body")] if body.strip() else [])
     out.documents = docs

@@ -1,22 +1,49 @@
-"""Image -> `PageText` with word confidences, through one tesseract run per page."""
+"""Image -> `PageText` with word confidences: one tesseract run per page, rotation included.
+
+`--psm 1` makes tesseract detect the page's orientation (0/90/180/270, from the OSD data) inside
+the same run that reads it, so a page upside down costs ~10% more, not three extra runs.
+Pages of a multi-page scan are read in parallel, each tesseract process limited to one thread:
+with its default OpenMP threads tesseract runs several times slower when the cores are busy.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from PIL import Image
 
 from parsers.documents import PageText, Word
 
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+os.environ["OMP_THREAD_LIMIT"] = "1"  # inherited by every tesseract process started from here
+
+# Skipping tesseract's inverted-text check on every line saves ~10% with no loss on paper documents.
+TESSERACT_CONFIG = "--psm 1 -c tessedit_do_invert=0"
 
 
-def ocr_image(image: Image.Image, timeout: float = 60.0, psm: int = 3) -> PageText:
+class OcrError(Exception):
+    """Tesseract failed or ran out of time on a page; the reason is meant for staff."""
+
+
+def ocr_image(image: Image.Image, timeout: float = 60.0, config: str = TESSERACT_CONFIG) -> PageText:
+    """Read one prepared page image. Raises `OcrError` on a timeout or a tesseract failure."""
     import pytesseract
 
-    data = pytesseract.image_to_data(
-        image, config=f"--psm {psm}", output_type=pytesseract.Output.DICT, timeout=timeout
-    )
+    image = image if image.mode in ("L", "RGB", "1") else image.convert("L")
+    image.format = "PPM"  # written uncompressed for tesseract: PNG encoding costs ~0.2 s a page
+    try:
+        data = pytesseract.image_to_data(image, config=config, output_type=pytesseract.Output.DICT,
+                                         timeout=timeout or 0)
+    except RuntimeError as exc:  # pytesseract's timeout
+        raise OcrError(f"OCR took longer than {timeout:g} s") from exc
+    except pytesseract.TesseractError as exc:
+        raise OcrError(f"tesseract failed ({exc.status})") from exc
+    return page_from_data(data)
+
+
+def page_from_data(data: dict) -> PageText:
+    """Words in reading order, grouped into lines as tesseract found them."""
     words: list[Word] = []
     lines: list[list[str]] = []
     last_key = None
@@ -24,10 +51,31 @@ def ocr_image(image: Image.Image, timeout: float = 60.0, psm: int = 3) -> PageTe
         text = (text or "").strip()
         if not text:
             continue
-        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        key = (data["page_num"][i], data["block_num"][i], data["par_num"][i], data["line_num"][i])
         if key != last_key:
             lines.append([])
             last_key = key
         lines[-1].append(text)
         words.append(Word(text=text, conf=float(data["conf"][i]), line=len(lines) - 1))
     return PageText(text="\n".join(" ".join(line) for line in lines), source="ocr", words=words)
+
+
+def ocr_pages(
+    loaders: Sequence[Callable[[], Image.Image]], workers: int = 1, timeout: float = 60.0
+) -> list[PageText | OcrError]:
+    """Each page loaded, cleaned up and read; pages run in parallel over `workers` threads.
+
+    Threads suffice: tesseract is its own process and the clean-up runs in OpenCV/numpy, which
+    release the GIL. A page that fails comes back as its `OcrError`, the others still read.
+    """
+
+    def one(loader: Callable[[], Image.Image]) -> PageText | OcrError:
+        try:
+            return ocr_image(loader(), timeout=timeout)
+        except OcrError as exc:
+            return exc
+
+    if workers <= 1 or len(loaders) <= 1:
+        return [one(loader) for loader in loaders]
+    with ThreadPoolExecutor(max_workers=min(workers, len(loaders))) as pool:
+        return list(pool.map(one, loaders))

@@ -5,6 +5,7 @@ Pure apart from the OCR and PDF readers it calls; no broker, mailbox or database
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from parsers.documents import Document, Message
@@ -15,28 +16,50 @@ from rxintake.settings import Settings, get_settings
 
 
 def read_document(doc: Document, settings: Settings) -> None:
-    """Fill `doc.pages` from its bytes, or set `doc.error` saying why it cannot be read."""
+    """Fill `doc.pages` from its bytes, or set `doc.error` saying why it cannot be read.
+
+    Never raises: whatever goes wrong inside a reader becomes the document's `error`.
+    """
     from parsers.images import read_image
+    from parsers.mail import read_text
     from parsers.pdf import read_pdf
 
-    if not doc.data:
-        doc.error = "empty file (0 bytes)"
-    elif len(doc.data) > settings.max_document_bytes:
-        doc.error = f"{len(doc.data)} bytes, over the limit of {settings.max_document_bytes}"
-    elif doc.content_type == "application/pdf":
-        read_pdf(doc, max_pages=settings.max_pages, dpi=settings.ocr_dpi, ocr_timeout=settings.ocr_page_timeout)
-    elif doc.content_type.startswith("image/"):
-        read_image(doc, max_pages=settings.max_pages, max_pixels=settings.max_image_pixels,
-                   ocr_timeout=settings.ocr_page_timeout)
-    else:
-        doc.error = f"unsupported type {doc.content_type}"
+    limits = dict(max_pages=settings.max_pages, ocr_timeout=settings.ocr_page_timeout,
+                  max_pixels=settings.max_image_pixels, workers=settings.ocr_workers)
+    try:
+        if not doc.data:
+            doc.error = "empty file (0 bytes)"
+        elif len(doc.data) > settings.max_document_bytes:
+            doc.error = f"{len(doc.data)} bytes, over the limit of {settings.max_document_bytes}"
+        elif doc.content_type == "application/pdf":
+            read_pdf(doc, dpi=settings.ocr_dpi, **limits)
+        elif doc.content_type.startswith("image/"):
+            read_image(doc, **limits)
+        elif doc.content_type in ("text/plain", "text/html"):
+            read_text(doc)
+        else:
+            doc.error = f"unsupported type {doc.content_type}"
+            doc.unsupported = True
+    except Exception as exc:  # a reader's bug or a file no reader foresaw: never lose the message
+        doc.pages = []
+        doc.error = f"could not be read ({type(exc).__name__})"
 
 
-def load_message(path: Path) -> Message:
-    """An .eml file, or a bare document (PDF, image) as a scanner or fax server drops it."""
+def load_message(path: Path, settings: Settings | None = None) -> Message:
+    """An .eml file, or a bare document (PDF, image) as a scanner or fax server drops it.
+
+    Never raises on bad content: a message that cannot be parsed comes back with `error` set.
+    """
+    settings = settings or get_settings()
+    size = path.stat().st_size
+    if size > settings.max_message_bytes:
+        return Message(path=str(path), error=f"{size} bytes, over the limit of {settings.max_message_bytes}")
     raw = path.read_bytes()
     if path.suffix.lower() == ".eml":
-        return parse_message(raw, path=str(path))
+        try:
+            return parse_message(raw, path=str(path))
+        except Exception as exc:
+            return Message(path=str(path), error=f"not a readable email message ({type(exc).__name__})")
     ctype = sniff_type(raw, path.name)
     return Message(path=str(path), documents=[Document(filename=path.name, content_type=ctype, data=raw)])
 
@@ -54,12 +77,9 @@ def extract_message(message: Message, settings: Settings | None = None) -> Extra
         documents=[DocumentInfo(filename=d.filename, content_type=d.content_type, sha256=d.sha256,
                                 pages=d.page_count, text_source=d.text_source) for d in message.documents],
     )
-    alerts: list[Alert] = [
-        Alert(code="unreadable_document", severity="error", field=None,
-              message=f"{d.filename or 'attachment'} could not be read: {d.error}")
-        for d in message.documents if d.error
-    ]
     prescription, found = parse_prescription(message)
+    alerts: list[Alert] = document_alerts(message, prescription_found=not any(a.code == "no_prescription"
+                                                                              for a in found))
     alerts += found
     rules = load_rules(settings.rules_file)
     alerts += evaluate(prescription, rules, message_date=message.date.date() if message.date else None,
@@ -68,5 +88,40 @@ def extract_message(message: Message, settings: Settings | None = None) -> Extra
     return Extraction(source=source, prescription=prescription, alerts=alerts, status=status)
 
 
+def document_alerts(message: Message, prescription_found: bool) -> list[Alert]:
+    """`unreadable_document` for the message itself and each document that could not be read in full.
+
+    A file of a type rxintake does not read (an office file, an archive) blocks filing only when no
+    prescription was found elsewhere in the message; beside one, it is a `unsupported_attachment`
+    warning, so a vCard or a .docx newsletter does not hold up a prescription typed in the body.
+    """
+    def alert(code: str, severity: str, text: str) -> Alert:
+        return Alert(code=code, severity=severity, field=None, message=text)
+
+    alerts = []
+    if message.error:
+        alerts.append(alert("unreadable_document", "error",
+                            f"{Path(message.path).name}: the message could not be read in full: {message.error}"))
+    for d in message.documents:
+        name = d.filename or "attachment"
+        if d.error and d.unsupported and prescription_found:
+            alerts.append(alert("unsupported_attachment", "warning", f"{name} was not read: {d.error}"))
+        elif d.error:
+            alerts.append(alert("unreadable_document", "error", f"{name} could not be read: {d.error}"))
+        elif d.partial:
+            alerts.append(alert("unreadable_document", "error", f"{name} was read only in part: {d.partial}"))
+    return alerts
+
+
 def extract_path(path: Path, settings: Settings | None = None) -> Extraction:
-    return extract_message(load_message(path), settings)
+    """Never raises on bad content: an unforeseen failure becomes an `unreadable_document` result."""
+    try:
+        return extract_message(load_message(path, settings), settings)
+    except Exception as exc:
+        from rxintake.logs import log_event
+
+        log_event(logging.getLogger(__name__), "extract.failed", level=logging.WARNING,
+                  file=path.name, error=type(exc).__name__)
+        return Extraction(source=Source(path=str(path)), alerts=[Alert(
+            code="unreadable_document", severity="error", field=None,
+            message=f"{path.name} could not be read: unexpected {type(exc).__name__}")], status="needs_review")

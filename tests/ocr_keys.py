@@ -1,0 +1,67 @@
+"""Share of the truth files' `ocr_keys` (strings as printed on the page) found verbatim in the text read.
+
+Run: `python -m tests.ocr_keys [CASE...]`. Prints one line per OCR'd case and the share per render,
+so each change to the image clean-up or OCR settings can be measured against the last.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import defaultdict
+
+from tests.conftest import DEV
+
+OCR_RENDERS = {"scan_pdf", "fax_tiff", "photo_jpg", "png"}
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.split())
+
+
+def keys_found(text: str, ocr_keys: dict[str, list[str]]) -> tuple[int, int, list[str]]:
+    flat = _norm(text)
+    found, total, missed = 0, 0, []
+    for values in ocr_keys.values():
+        for key in values:
+            total += 1
+            if _norm(key) in flat:
+                found += 1
+            else:
+                missed.append(key)
+    return found, total, missed
+
+
+def main(cases: list[str]) -> None:
+    from parsers.mail import parse_message
+    from rxintake.pipeline import read_document
+    from rxintake.settings import Settings
+
+    settings = Settings()
+    manifest = json.loads((DEV / "manifest.json").read_text())["cases"]
+    per_render: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for entry in manifest:
+        if entry["render"] not in OCR_RENDERS or (cases and entry["case"] not in cases):
+            continue
+        truth = json.loads((DEV / f"{entry['case']}.truth.json").read_text())
+        message = parse_message((DEV / f"{entry['case']}.eml").read_bytes(), path=entry["case"])
+        start = time.perf_counter()
+        for doc in message.documents:
+            read_document(doc, settings)
+        elapsed = time.perf_counter() - start
+        text = "\n".join(d.text for d in message.documents)
+        found, total, missed = keys_found(text, truth["meta"].get("ocr_keys", {}))
+        per_render[entry["render"]][0] += found
+        per_render[entry["render"]][1] += total
+        print(f"{entry['case']} {entry['render']:9} {found:2}/{total:2} {elapsed:5.1f}s missed={missed}", flush=True)
+    all_found = sum(v[0] for v in per_render.values())
+    all_total = sum(v[1] for v in per_render.values())
+    for render, (f, t) in sorted(per_render.items()):
+        print(f"{render:9} {f}/{t} = {f / t:.0%}")
+    if all_total:
+        print(f"all       {all_found}/{all_total} = {all_found / all_total:.0%}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
