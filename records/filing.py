@@ -167,9 +167,7 @@ def _client_for(session: Session, extraction: Extraction, settings: Settings,
     if match.client is not None:
         return match.client
     key = name_key(patient.name)
-    if key is None:
-        alerts.append(AlertRecord(code="unknown_client", severity="warning", field="patient.name",
-                                  message="No patient name to match a client record; assign the client by hand"))
+    if key is None:  # nothing to match or create: the extraction's own alerts send it to review
         return None
     client = Client(name=patient.name.strip(), first_norm=key.first, last_norm=key.last, dob=patient.dob,
                     source="intake", needs_review=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 from sqlalchemy import func, select, text
@@ -22,14 +21,15 @@ from tests.test_records_filing import rx, sha
 pytestmark = pytest.mark.service
 
 RACER = """
-import json, sys, time
+import json, os, sys, time
 from records.db import get_engine, session_factory
 from records.filing import file_extraction
 from tests.test_records_filing import rx
-url, start, n = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+url, go, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 Session = session_factory(get_engine(url))
-while time.time() < start:
-    time.sleep(0.005)
+print("ready", flush=True)
+while not os.path.exists(go):
+    time.sleep(0.002)
 created = []
 with Session() as s:
     for i in range(n):
@@ -42,11 +42,14 @@ print(json.dumps(created))
 """
 
 
-def test_two_processes_file_the_same_messages_once(db_url):  # noqa: F811
-    """Two workers start on an empty database at once (both migrate) and file the same 15 messages."""
-    n, start = 15, time.time() + 2.5
-    procs = [subprocess.Popen([sys.executable, "-c", RACER, db_url, str(start), str(n)], cwd=ROOT,
+def test_two_processes_file_the_same_messages_once(db_url, tmp_path):  # noqa: F811
+    """Two workers start on an empty database at once (both migrate) and file the same 12 messages."""
+    n, go = 12, tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", RACER, db_url, str(go), str(n)], cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for p in procs:  # both loaded and waiting, then released together
+        assert p.stdout.readline().strip() == "ready", p.stderr.read()[-3000:]
+    go.touch()
     created: list[int] = []
     for p in procs:
         out, err = p.communicate(timeout=120)

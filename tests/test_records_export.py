@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from records.db import ensure_schema, get_engine, session_factory
+from records.export import iter_records
 from records.filing import file_extraction
 from records.models import Prescription
 from rxintake.models import Extraction
@@ -22,7 +23,7 @@ from tests.servers import db_url  # noqa: F401 - fixture
 pytestmark = pytest.mark.service
 FILING_CODES = {"unknown_client", "duplicate"}
 # readable without OCR, so the test stays quick: text PDFs, mail bodies, a corrupt PDF, no-prescription mail
-CASES = ["dev001", "dev002", "dev003", "dev004", "dev005", "dev006", "dev008", "dev010", "dev013", "dev015"]
+CASES = ["dev001", "dev002", "dev003", "dev005", "dev006", "dev008", "dev010"]
 
 
 def cli(*args: str, url: str) -> subprocess.CompletedProcess:
@@ -82,5 +83,5 @@ def test_export_shows_staff_corrections_and_filing_alerts(db_url, exported):  # 
     with session_factory(get_engine(db_url))() as s:
         s.execute(update(Prescription).where(Prescription.id == target["record_id"]).values(visits=37))
         s.commit()
-    again = [json.loads(line) for line in cli("export", url=db_url).stdout.splitlines()]
-    assert next(o for o in again if o["record_id"] == target["record_id"])["prescription"]["visits"] == 37
+        again = [o for o in iter_records(s) if o["record_id"] == target["record_id"]]
+    assert again[0]["prescription"]["visits"] == 37

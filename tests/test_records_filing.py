@@ -168,13 +168,14 @@ def test_known_client_is_matched_despite_format_and_slips(Session):  # noqa: N80
         assert s.get(Client, other_dob.client_id).needs_review
 
 
-def test_no_patient_name_gives_no_client_and_a_warning(Session):  # noqa: N803
+def test_no_patient_name_gives_no_client(Session):  # noqa: N803
     ex = rx(None, "1970-01-01", alerts=[{"code": "missing_patient_name", "severity": "error",
                                          "field": "patient.name", "message": "No patient name found"}])
     with Session() as s:
         r = file_extraction(s, ex, raw_sha256=sha(), source_ref="inbox:n.pdf")
         assert r.client_id is None and r.duplicate_of is None
-        assert alert_codes(s, r.record_id) == ["missing_patient_name", "unknown_client"]
+        assert alert_codes(s, r.record_id) == ["missing_patient_name"]
+        assert s.get(Prescription, r.record_id).status == "needs_review"
 
 
 def test_new_patient_in_several_messages_at_once_gives_one_client_one_original(Session):  # noqa: N803
