@@ -1,0 +1,106 @@
+"""The mailbox against a private Dovecot: TLS verified, no password in clear, MOVE/IDLE fallbacks."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from rxintake.errors import ConfigError, MailboxLoginError, TransientError
+from rxintake.settings import Settings
+from tests.dovecot import Dovecot
+from tests.service.conftest import FAST, dev_raw, export, message_id, run_until_idle, service_env
+from worker.mailbox import Mailbox
+from worker.oauth import command_token_source
+
+pytestmark = [pytest.mark.service]
+
+
+def settings_for(d: Dovecot, **kw) -> Settings:
+    env = {k.removeprefix("RXINTAKE_").lower(): v for k, v in d.env().items()}
+    env.update(kw)
+    return Settings(_env_file=None, **env)
+
+
+def test_starttls_login_select_and_done_folder(mailbox):
+    with Mailbox(settings_for(mailbox)) as mbox:
+        assert mbox.client._starttls_done
+        assert mbox.uidvalidity > 0
+        mbox.ensure_done_folder()
+        assert mbox.client.folder_exists("Processed")
+        assert mbox.uids() == []
+
+
+def test_untrusted_certificate_is_a_clear_config_error(mailbox):
+    s = settings_for(mailbox, imap_ca_file=None)
+    with pytest.raises(ConfigError, match="RXINTAKE_IMAP_CA_FILE"):
+        Mailbox(s).connect()
+
+
+def test_wrong_password_is_a_login_error(mailbox):
+    with pytest.raises(MailboxLoginError):
+        Mailbox(settings_for(mailbox, imap_password="wrong")).connect()
+
+
+def test_no_password_over_plaintext():
+    d = Dovecot(extra_conf="ssl = no\ndisable_plaintext_auth = no\n").start()
+    try:
+        with pytest.raises(ConfigError, match="STARTTLS"):
+            Mailbox(settings_for(d)).connect()
+    finally:
+        d.stop()
+
+
+def _flag_deleted_foreign(d: Dovecot, raw: bytes) -> None:
+    """A message someone else flagged \\Deleted and did not expunge: it must survive our moves."""
+    c = d.client()
+    try:
+        c.append("INBOX", raw, flags=[b"\\Deleted"])
+    finally:
+        c.logout()
+
+
+@pytest.mark.parametrize("caps,expunged", [("IMAP4rev1 LITERAL+ UIDPLUS", True), ("IMAP4rev1 LITERAL+", False)])
+def test_without_move_and_idle(tmp_path, caps, expunged):
+    """No MOVE: COPY + \\Deleted + UID EXPUNGE of that UID only; no UIDPLUS: leave the expunge.
+    No IDLE: polling."""
+    d = Dovecot(extra_conf=f"imap_capability = {caps}\n").start()
+    try:
+        with Mailbox(settings_for(d)) as mbox:
+            assert not mbox.has("MOVE") and not mbox.has("IDLE")
+        raws = [dev_raw(c) for c in FAST[:3]]
+        d.append(raws)
+        _flag_deleted_foreign(d, dev_raw(FAST[3]))
+        env = service_env(tmp_path, **d.env(), RXINTAKE_BROKER_URL="stub", RXINTAKE_IMAP_POLL_SECONDS="1")
+        run_until_idle(env, log=tmp_path / "run.log", timeout=120)
+        assert sorted(d.message_ids("Processed")) == sorted(message_id(r) for r in raws)
+        left = d.message_ids("INBOX")
+        assert message_id(dev_raw(FAST[3])) in left, "a message we did not file is never expunged"
+        assert len(left) == (1 if expunged else 4)
+        assert len(export(env)) == 3
+    finally:
+        d.stop()
+
+
+def test_token_command(tmp_path):
+    script = tmp_path / "token.sh"
+    script.write_text("#!/bin/sh\necho\necho ya29.test-token\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    assert command_token_source(str(script))() == "ya29.test-token"
+    bad = tmp_path / "bad.sh"
+    bad.write_text("#!/bin/sh\necho 'AADSTS7000215: invalid client secret' >&2\nexit 1\n")
+    bad.chmod(bad.stat().st_mode | stat.S_IEXEC)
+    with pytest.raises(TransientError, match="AADSTS7000215"):
+        command_token_source(str(bad))()
+    with pytest.raises(ConfigError):
+        command_token_source(str(tmp_path / "missing"))()
+
+
+def test_run_without_source_says_so(tmp_path):
+    env = service_env(tmp_path)
+    out = subprocess.run([sys.executable, "-m", "rxintake.cli", "run"], env=env, capture_output=True, text=True,
+                         cwd=tmp_path, timeout=60)
+    assert out.returncode == 78
+    assert "RXINTAKE_IMAP_HOST" in out.stderr and "RXINTAKE_INBOX_DIR" in out.stderr
