@@ -68,9 +68,10 @@ def import_clients(session: Session, path: Path, *, progress: bool = False) -> I
     _, rows = read_rows(path)
     report = ImportReport()
     if progress:
+        from rich.console import Console
         from rich.progress import Progress
 
-        with Progress(transient=False) as bar:
+        with Progress(console=Console(stderr=True)) as bar:
             task = bar.add_task(f"Importing {path.name}", total=len(rows))
             _import(session, rows, report, lambda: bar.advance(task))
     else:
@@ -78,11 +79,27 @@ def import_clients(session: Session, path: Path, *, progress: bool = False) -> I
     return report
 
 
+class _Known:
+    """Every stored client by external id and by identity, read once instead of once per row."""
+
+    def __init__(self, session: Session):
+        self.by_external: dict[str, Client] = {}
+        self.by_identity: dict[tuple, Client] = {}
+        for c in session.scalars(select(Client)):
+            self.add(c)
+
+    def add(self, c: Client) -> None:
+        if c.external_id:
+            self.by_external[c.external_id] = c
+        self.by_identity[(c.first_norm, c.last_norm, c.dob)] = c
+
+
 def _import(session: Session, rows: list[dict[str, str]], report: ImportReport, tick) -> None:  # noqa: ANN001
     with db_errors():
+        known = _Known(session)
         for n, row in enumerate(rows, start=2):  # line 1 is the header
             try:
-                _one(session, row, report)
+                _one(session, known, row, report)
             except ValueError as e:
                 report.errors.append((n, str(e)))
             tick()
@@ -91,7 +108,7 @@ def _import(session: Session, rows: list[dict[str, str]], report: ImportReport, 
         session.commit()
 
 
-def _one(session: Session, row: dict[str, str], report: ImportReport) -> None:
+def _one(session: Session, known: _Known, row: dict[str, str], report: ImportReport) -> None:
     if row.get("name"):
         name = row["name"]
         key = name_key(name)
@@ -106,25 +123,32 @@ def _one(session: Session, row: dict[str, str], report: ImportReport) -> None:
     external_id = row.get("external_id") or None
     phone = row.get("phone") or None
 
-    client = None
-    if external_id:
-        client = session.scalar(select(Client).where(Client.external_id == external_id))
+    identity = (key.first, key.last, dob)
+    client = known.by_external.get(external_id) if external_id else None
+    other = known.by_identity.get(identity)
     if client is None:
-        client = session.scalar(select(Client).where(
-            Client.last_norm == key.last, Client.first_norm == key.first, Client.dob == dob))
+        client = other
+        if client is not None and external_id and client.external_id and client.external_id != external_id:
+            raise ValueError(f"same name and date of birth as the client with external id {client.external_id}")
+    elif other is not None and other is not client:
+        raise ValueError("another client already has this name and date of birth")
     if client is None:
-        session.add(Client(name=name, first_norm=key.first, last_norm=key.last, dob=dob,
-                           external_id=external_id, phone=phone, source="import", needs_review=False))
-        session.flush()
+        client = Client(name=name, first_norm=key.first, last_norm=key.last, dob=dob,
+                        external_id=external_id, phone=phone, source="import", needs_review=False)
+        session.add(client)
+        known.add(client)
         report.created += 1
         return
     new = {"name": name, "first_norm": key.first, "last_norm": key.last, "dob": dob,
            "needs_review": False, "external_id": external_id or client.external_id, "phone": phone or client.phone}
     changed = {k: v for k, v in new.items() if getattr(client, k) != v}
+    old_identity = (client.first_norm, client.last_norm, client.dob)
     for k, v in changed.items():
         setattr(client, k, v)
     if changed:
-        session.flush()
+        if known.by_identity.get(old_identity) is client:
+            del known.by_identity[old_identity]
+        known.add(client)
         report.updated += 1
     else:
         report.unchanged += 1
