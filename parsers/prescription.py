@@ -17,12 +17,15 @@ from parsers.fields.codes import find_cpt, find_icd10
 from parsers.fields.columns import form_row
 from parsers.fields.confidence import ConfText, join_pages
 from parsers.fields.frequency import parse_schedule
-from parsers.fields.npi import find_npi_span
+from parsers.fields.npi import find_npi_span, luhn_ok
 from parsers.fields.patient import find_patient
 from parsers.fields.prescriber import find_prescriber
 from rxintake.models import Alert, Diagnosis, Frequency, Patient, Prescriber, Prescription
 
 MIN_SCORE = 3  # signals a text must carry to be read as a prescription
+# a page titled as a therapy referral or prescription is one even when OCR could read little else
+_TITLE = re.compile(r"(?:massage|physical|therapy|rehab\w*)[\s/|]+(?:therapy[\s/|]+)?(?:referral|prescription|order)\b"
+                    r"|referral\s+to\s+massage|prescription\s+pad|℞", re.I)
 _RX_WORDS = re.compile(r"\b(?:referral|prescription|rx|order|refer|℞)\b|℞", re.I)
 _THERAPY = re.compile(r"\b(?:massage|therap\w*|physiotherapy|rehab\w*|manual)\b", re.I)
 
@@ -42,15 +45,17 @@ class _Reader:
     alerts: list[Alert] = field(default_factory=list)
     flagged: set[str] = field(default_factory=set)
 
+    def flag(self, field_name: str, why: str) -> None:
+        if field_name not in self.flagged:
+            self.flagged.add(field_name)
+            self.alerts.append(Alert(code="low_confidence", severity="error", field=field_name,
+                                     message=f"{field_name} could not be read with confidence: {why}"))
+
     def trusted(self, field_name: str, *spans: tuple[int, int]) -> bool:
         confs = [c for s, e in spans if (c := self.ct.conf(s, e)) is not None]
         if confs and min(confs) < self.min_conf:
-            if field_name not in self.flagged:
-                self.flagged.add(field_name)
-                self.alerts.append(Alert(
-                    code="low_confidence", severity="error", field=field_name,
-                    message=f"{field_name} could not be read with confidence from the scanned page "
-                            f"(OCR confidence {min(confs):.0f} < {self.min_conf:.0f}); check the original"))
+            self.flag(field_name, f"OCR confidence {min(confs):.0f} < {self.min_conf:.0f} on the scanned page; "
+                                  "check the original")
             return False
         return True
 
@@ -64,7 +69,12 @@ def prescription_score(text: str) -> int:
     score += 1 if (sched.visits or sched.per_week or sched.weeks) else 0
     score += 1 if _RX_WORDS.search(text) and _THERAPY.search(text) else 0
     score += 1 if find_patient(text) else 0
+    if score < MIN_SCORE and _TITLE.search(text) and (_LABELS.search(text) or score):
+        score = MIN_SCORE
     return score
+
+
+_LABELS = re.compile(r"\b(?:patient\s+name|date\s+of\s+birth|dob|diagnosis|icd-?10|npi|#\s*of\s+visits)\b", re.I)
 
 
 def _first(hits: list[L.Hit], exclude: list[tuple[int, int]] = ()) -> L.Hit | None:
@@ -76,7 +86,8 @@ def _first(hits: list[L.Hit], exclude: list[tuple[int, int]] = ()) -> L.Hit | No
 
 def _dates(r: _Reader, body: bool, header_date: date | None) -> dict[str, date | None]:
     text = r.ct.text
-    dob = _first(L.dated_after(text, L.DOB) + L.column_values(text, L.DOB, "date"))
+    dob_ocr = L.dated_after(text, L.DOB_OCR, window=16) if r.ct.source == "ocr" else []
+    dob = _first(L.dated_after(text, L.DOB) + L.column_values(text, L.DOB, "date") + dob_ocr)
     taken = [(dob.start, dob.end)] if dob else []
     start = _first(L.dated_after(text, L.START, exclude=taken)
                    + L.column_values(text, re.compile(r"start\s+date", re.I), "date"), taken)
@@ -91,7 +102,8 @@ def _dates(r: _Reader, body: bool, header_date: date | None) -> dict[str, date |
     for name, hit, fld in (("dob", dob, "patient.dob"), ("start", start, "start_date"),
                            ("end", end, "end_date"), ("written", written, "written_date")):
         out[name] = hit.value if hit and r.trusted(fld, (hit.start, hit.end)) else None
-    if out["dob"] and out["written"] and not L.plausible_dob(out["dob"], out["written"]):
+    fuzzy = bool(dob and dob in dob_ocr and not L.dated_after(text, L.DOB))
+    if out["dob"] and not L.plausible_dob(out["dob"], out["written"] or header_date, 1 if fuzzy else 0):
         out["dob"] = None
     if out["written"] is None and body and header_date and "written_date" not in r.flagged:
         out["written"] = header_date
@@ -178,9 +190,45 @@ def read_prescription(ct: ConfText, min_conf: float, body: bool = False, header_
 
     npi = find_npi_span(text)
     if npi and r.trusted("prescriber.npi", (npi[1], npi[2])):
-        rx.prescriber.npi = npi[0]
+        if ct.source == "ocr" and not luhn_ok(npi[0]):
+            # on a scan a failed check digit is far likelier a misread digit than a wrong NPI
+            r.flag("prescriber.npi", "the NPI read from the scan fails its check digit; check the original")
+        else:
+            rx.prescriber.npi = npi[0]
     rx.prescriber = Prescriber(name=find_prescriber(text), npi=rx.prescriber.npi)
+    if ct.source == "ocr":
+        _unreadable_labels(r, rx)
     return rx, r.alerts
+
+
+_FIELD_LABELS = {
+    "patient.name": re.compile(r"patient(?:'s)?\s+name|\bname\b", re.I),
+    "patient.dob": L.DOB,
+    "diagnoses": re.compile(r"\b(?:diagnos[ie]s|dx|icd-?10)\b", re.I),
+    "visits": re.compile(r"#\s*of\s+visits|number\s+of\s+visits|\bvisits\b|frequency", re.I),
+    "start_date": re.compile(r"start\s+date", re.I),
+    "prescriber.npi": re.compile(r"\bNP[I1lL]\b"),
+}
+
+
+def _unreadable_labels(r: _Reader, rx: Prescription) -> None:
+    """A labelled field left empty on a scan with shaky words after its label: something is written
+    there that OCR could not read, so say so (`low_confidence`) rather than call it missing."""
+    values = {"patient.name": rx.patient.name, "patient.dob": rx.patient.dob, "diagnoses": rx.diagnoses,
+              "visits": rx.visits, "start_date": rx.start_date, "prescriber.npi": rx.prescriber.npi}
+    text = r.ct.text
+    for fld, label in _FIELD_LABELS.items():
+        if values[fld] or fld in r.flagged or (fld == "start_date" and "written_date" in r.flagged):
+            continue
+        for m in label.finditer(text):
+            nl = text.find("\n", m.end())
+            nl2 = text.find("\n", nl + 1) if nl >= 0 else -1
+            end = nl2 if nl2 >= 0 else len(text)
+            conf = r.ct.conf(m.end(), end)
+            if conf is not None and conf < r.min_conf:
+                r.flag(fld, f"something is written after its label but OCR could not read it "
+                            f"(confidence {conf:.0f} < {r.min_conf:.0f}); check the original")
+                break
 
 
 def parse_prescription(message: Message, settings=None) -> tuple[Prescription, list[Alert]]:

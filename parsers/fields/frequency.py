@@ -137,7 +137,7 @@ def parse_schedule(text: str) -> Schedule:
             scratch: list[str] = []
             v = _value(m, "visits", scratch)
             if v is not None and 0 < v <= 200 and v == int(v):
-                counts.append((m.start(), int(v), scratch, m.end()))
+                counts.append((m.start("lo"), int(v), scratch, m.end("hi") if m.group("hi") else m.end("lo")))
     if counts:
         counts.sort()
         s.stated_visits = counts[0][1]

@@ -21,6 +21,8 @@ class Hit:
 
 
 DOB = re.compile(r"(?<![A-Za-z])(?:D\.?\s?O\.?\s?B\.?|date\s+of\s+birth|birth\s*date|birthdate|born(?:\s+on)?|fecha de nacimiento)(?![A-Za-z])", re.I)
+# OCR reads "DOB" as "poB", "D0B", "pop": accepted on OCR text only, and only right before a date
+DOB_OCR = re.compile(r"(?<![A-Za-z])[DdPp][Oo0][BbPpSs8](?![A-Za-z])")
 START = re.compile(r"(?<![A-Za-z])(?:start(?:ing)?(?:\s+(?:date|on))?|begin(?:ning)?(?:\s+(?:date|on))?|commence(?:s|ment)?(?:\s+(?:date|on))?"
                    r"|effective(?:\s+(?:date|from))?|valid\s+from|first\s+visit(?:\s+date)?|from\s+date)(?![A-Za-z])", re.I)
 END = re.compile(r"(?<![A-Za-z])(?:end(?:ing)?(?:\s+(?:date|on|by))?|expir(?:es|ation|y|ing)(?:\s+(?:date|on))?|exp\.?(?:\s+date)?"
@@ -111,5 +113,6 @@ def standalone_dates(text: str) -> list[Hit]:
     return out
 
 
-def plausible_dob(d: date, ref: date | None) -> bool:
-    return 1900 <= d.year and (ref is None or d < ref)
+def plausible_dob(d: date, ref: date | None, years: int = 0) -> bool:
+    """A birth date before the prescription was written (by `years` at least, when the label was fuzzy)."""
+    return 1900 <= d.year and (ref is None or d.year < ref.year - years or (years == 0 and d < ref))
