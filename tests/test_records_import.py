@@ -108,7 +108,7 @@ def test_dates_of_birth_are_read_without_guessing():
 def test_two_ids_for_one_person_are_reported_not_flipped(db_url, tmp_path):  # noqa: F811
     """The same name and DOB under two external ids: the second row is refused, every time alike."""
     f = tmp_path / "twice.csv"
-    f.write_text("name,dob,external_id\nTamsin Everhart,1966-10-10,T-1\nEVERHART, TAMSIN,1966-10-10,T-2\n")
+    f.write_text("name,dob,external_id\nTamsin Everhart,1966-10-10,T-1\n\"EVERHART, TAMSIN\",1966-10-10,T-2\n")
     for _ in range(2):
         out = cli("clients", "import", str(f), "--no-progress", url=db_url)
         assert out.exit_code == 65 and "line 3" in out.stderr and "T-1" in out.stderr
