@@ -71,7 +71,8 @@ def file_extraction(session: Session, extraction: Extraction, *, raw_sha256: str
     Raises DatabaseUnavailable/DatabaseBusy (transient: retry the job) or FilingError (permanent).
     """
     settings = settings or get_settings()
-    ensure_schema(session.get_bind())
+    bind = session.get_bind()
+    ensure_schema(getattr(bind, "engine", bind))
     key = message_key(extraction.source.message_id, raw_sha256)
     for _ in range(ATTEMPTS):
         try:

@@ -111,3 +111,15 @@ def test_bad_data_is_a_permanent_error():
         assert not caught.value.transient
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM messages")).scalar() == 0
+
+
+def test_db_upgrade_command_migrates_an_empty_database(tmp_path):
+    from tests.test_records_import import cli
+
+    url = f"sqlite:///{tmp_path / 'cmd.sqlite3'}"
+    first = cli("db", "upgrade", url=url)
+    assert first.exit_code == 0 and f"empty -> {head_revision()}" in first.stderr
+    again = cli("db", "current", url=url)
+    assert again.exit_code == 0 and again.stdout.startswith(f"{head_revision()} (latest")
+    closed = cli("db", "upgrade", url=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/x")
+    assert closed.exit_code == 75 and "unavailable" in closed.stderr
