@@ -13,6 +13,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 from sqlalchemy import exc, select
 from sqlalchemy.orm import Session
@@ -63,11 +64,14 @@ def fingerprint(extraction: Extraction, client_id: int | None) -> str | None:
 
 
 def file_extraction(session: Session, extraction: Extraction, *, raw_sha256: str, source_ref: str,
-                    received_at: datetime | None = None, settings: Settings | None = None) -> FiledResult:
+                    received_at: datetime | None = None, settings: Settings | None = None,
+                    on_filed: Callable[[Session, FiledResult], None] | None = None) -> FiledResult:
     """File one message's extraction and commit. Safe to call again for the same message (created=False).
 
     `source_ref` says where the message came from ('imap:INBOX:<uidvalidity>:<uid>', 'inbox:<file>'),
     `extraction.source.path` is kept as the name export shows, `received_at` is when it arrived.
+    `on_filed(session, result)` runs inside the filing transaction, also when the message was filed
+    before (e.g. to mark an intake ledger row in the same commit); if it raises, nothing is filed.
     Raises DatabaseUnavailable/DatabaseBusy (transient: retry the job) or FilingError (permanent).
     """
     settings = settings or get_settings()
@@ -80,10 +84,14 @@ def file_extraction(session: Session, extraction: Extraction, *, raw_sha256: str
                 try:
                     done = _existing(session, key)
                     if done is not None:
-                        session.rollback()
+                        if on_filed is not None:
+                            on_filed(session, done)
+                        session.commit()
                         log_event(log, "record.exists", record_id=done.record_id, sha256=raw_sha256)
                         return done
                     result = _file_once(session, extraction, key, raw_sha256, source_ref, received_at, settings)
+                    if on_filed is not None:
+                        on_filed(session, result)
                     session.commit()
                 except exc.IntegrityError:
                     session.rollback()  # another worker won a race; look again

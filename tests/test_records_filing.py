@@ -219,3 +219,26 @@ def test_filing_recovers_after_the_server_drops_connections(Session):  # noqa: N
             engine.dispose()  # SQLite has no server; a new pool is the nearest thing
         second = file_extraction(s, rx(*person()), raw_sha256=sha(), source_ref="inbox:r2.pdf")
     assert first.created and second.created and second.record_id > first.record_id
+
+
+def test_on_filed_runs_in_the_filing_transaction(Session):  # noqa: N803
+    """A hook that fails leaves nothing filed; a hook that works commits together with the record."""
+    from records.models import AuditEntry
+
+    ex, raw = rx(*person()), sha()
+
+    def broken(session, result):  # noqa: ANN001
+        raise RuntimeError("ledger unavailable")
+
+    def note(session, result):  # noqa: ANN001
+        session.add(AuditEntry(prescription_id=result.record_id, user="intake", action="filed", note=raw))
+
+    with Session() as s:
+        with pytest.raises(RuntimeError):
+            file_extraction(s, ex, raw_sha256=raw, source_ref="inbox:h.pdf", on_filed=broken)
+        assert s.scalar(select(func.count()).select_from(MessageRecord).where(MessageRecord.raw_sha256 == raw)) == 0
+        first = file_extraction(s, ex, raw_sha256=raw, source_ref="inbox:h.pdf", on_filed=note)
+        again = file_extraction(s, ex, raw_sha256=raw, source_ref="inbox:h.pdf", on_filed=note)
+        assert first.created and not again.created
+        notes = s.scalars(select(AuditEntry.prescription_id).where(AuditEntry.note == raw)).all()
+        assert notes == [first.record_id, first.record_id]
