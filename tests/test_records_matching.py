@@ -69,3 +69,17 @@ def session(tmp_path_factory):
 def test_find_client(session, written, dob, expected, reason):
     match = find_client(session, written, dob)
     assert (match.client.name if match.client else None, match.reason) == (expected, reason)
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+_word = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéøñ", min_size=2, max_size=12).filter(
+    lambda w: name_key(w) is not None and len(name_key(w).last) == len(w))
+
+
+@given(first=_word, middle=st.sampled_from(["", "Q.", "Quinn"]), last=_word)
+def test_name_forms_give_one_key(first, middle, last):
+    """'First M. Last', 'LAST, FIRST M' and any case give the same key."""
+    plain = name_key(" ".join(p for p in (first.title(), middle, last.title()) if p))
+    inverted = name_key(f"{last.upper()}, {first.upper()} {middle}".strip())
+    assert plain == inverted and plain.first and plain.last
