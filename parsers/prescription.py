@@ -62,6 +62,8 @@ class _Reader:
 
 def prescription_score(text: str) -> int:
     """How much of a prescription `text` carries: codes, DOB, NPI, visits, the words of an order."""
+    if _binary(text):
+        return 0
     score = 2 if find_icd10(text, _lookup) else 0
     score += 1 if L.dated_after(text, L.DOB) else 0
     score += 1 if find_npi_span(text) else 0
@@ -75,6 +77,13 @@ def prescription_score(text: str) -> int:
 
 
 _LABELS = re.compile(r"\b(?:patient\s+name|date\s+of\s+birth|dob|diagnosis|icd-?10|npi|#\s*of\s+visits)\b", re.I)
+
+
+def _binary(text: str) -> bool:
+    """Undecoded binary (an attachment mislabelled as text): random bytes look like codes and dates."""
+    sample = text[:20000]
+    odd = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\n\r\t\f"))
+    return bool(sample) and odd / len(sample) > 0.05
 
 
 def _first(hits: list[L.Hit], exclude: list[tuple[int, int]] = ()) -> L.Hit | None:

@@ -58,3 +58,16 @@ def test_non_prescriptions(sample_results):
         out = sample_results[case]
         assert out["status"] == "needs_review"
         assert [a["code"] for a in out["alerts"] if a["severity"] == "error"] == ["no_prescription"]
+
+
+def test_realworld_mail_is_never_a_prescription():
+    """Spam, newsletters, bounces, malformed MIME, an Outlook .msg: never read as a prescription."""
+    from rxintake.pipeline import extract_path
+    from tests.conftest import REALWORLD
+
+    for path in sorted(REALWORLD.glob("*.eml")):
+        out = extract_path(path).to_json_dict()
+        codes = {a["code"] for a in out["alerts"]}
+        assert out["status"] == "needs_review", path.name
+        assert codes & {"no_prescription", "unreadable_document"}, (path.name, codes)
+        assert not out["prescription"]["diagnoses"] and out["prescription"]["visits"] is None, path.name
