@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rules.engine import DEFAULT_RULES, evaluate, load_rules
@@ -119,6 +119,7 @@ def _run_codes(rules, code):
     return codes(run(rx(diagnoses=[Diagnosis(code=code)]), rules=rules))
 
 
+@settings(deadline=None)
 @given(st.from_regex(r"[A-Z][0-9]{2}", fullmatch=True), st.from_regex(r"[A-Z][0-9]{2}", fullmatch=True),
        st.from_regex(r"[A-Z][0-9]{2}\.[0-9]{1,2}", fullmatch=True))
 def test_code_range_property(a, b, code):
@@ -242,11 +243,13 @@ def test_npi_check_digit():
         assert not npi_is_valid(bad)
 
 
+@settings(deadline=None)
 @given(st.text(max_size=20))
 def test_npi_any_text(text):
     assert npi_is_valid(text) in (True, False)
 
 
+@settings(deadline=None)
 @given(st.from_regex(r"[12][0-9]{8}", fullmatch=True), st.integers(0, 9), st.integers(1, 9))
 def test_npi_one_wrong_digit_is_caught(stem, position, delta):
     check = next(d for d in "0123456789" if npi_is_valid(stem + d))
@@ -317,6 +320,7 @@ KNOWN = {"missing_patient_name", "missing_patient_dob", "missing_diagnosis", "mi
 DATES = st.none() | st.dates(date(2000, 1, 1), date(2040, 1, 1))
 
 
+@settings(deadline=None)
 @given(st.builds(
     Prescription,
     patient=st.builds(Patient, name=st.none() | st.text(max_size=10), dob=DATES),
