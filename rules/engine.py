@@ -141,8 +141,12 @@ def _dates(p: Prescription, policy: Policy, message_date: date | None) -> list[A
     out = []
     end = effective_end(p, policy)
     if end and end < message_date:
-        how = "ended" if p.end_date else "ended (by the rules' default validity)" \
-            if not (p.frequency and p.frequency.weeks) else "ended (start date plus the weeks prescribed)"
+        if p.end_date:
+            how = "ended"
+        elif p.frequency and p.frequency.weeks:
+            how = "ended (start date plus the weeks prescribed)"
+        else:
+            how = "ended (by the rules' default validity)"
         out.append(Alert(code="expired", severity="error", field="end_date",
                          message=f"The prescription {how} on {end.isoformat()}, before it arrived on "
                                  f"{message_date.isoformat()}: a new prescription is needed"))
