@@ -27,6 +27,7 @@ test: system venv
 bench: system venv
 	@$(BIN)/rxintake bench ocr
 	@$(BIN)/python -m tests.bench.service
+	@$(BIN)/python -m tests.bench.review_queue
 
 clean:
 	rm -rf $(VENV) rxintake-data .pytest_cache test-artifacts
