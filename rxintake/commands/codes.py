@@ -103,7 +103,7 @@ def unload() -> None:
 @codes_app.command("build")
 def build(out: Optional[Path] = typer.Option(None, "--out", help="Where to write (default: the shipped table).")
           ) -> None:
-    """Rebuild the shipped table from the simple-icd-10-cm package (needs: pip install 'rxintake[icd]')."""
+    """Rebuild the shipped table from the simple-icd-10-cm package (needs the optional extra 'icd')."""
     from parsers import icd10
     from parsers.icd10_build import rows_from_package, write_table
     from rxintake.errors import RxIntakeError
