@@ -22,6 +22,9 @@ from parsers.fields.patient import find_patient
 from parsers.fields.prescriber import find_prescriber
 from rxintake.models import Alert, Diagnosis, Frequency, Patient, Prescriber, Prescription
 
+# a value a second check confirms (an NPI's check digit, a code whose description is written beside it)
+# is taken from OCR words down to this share of the confidence threshold
+VERIFIED_FACTOR = 0.5
 MIN_SCORE = 3  # signals a text must carry to be read as a prescription
 # a page titled as a therapy referral or prescription is one even when OCR could read little else
 _TITLE = re.compile(r"(?:massage|physical|therapy|rehab\w*)[\s/|]+(?:therapy[\s/|]+)?(?:referral|prescription|order)\b"
@@ -51,9 +54,9 @@ class _Reader:
             self.alerts.append(Alert(code="low_confidence", severity="error", field=field_name,
                                      message=f"{field_name} could not be read with confidence: {why}"))
 
-    def trusted(self, field_name: str, *spans: tuple[int, int]) -> bool:
+    def trusted(self, field_name: str, *spans: tuple[int, int], verified: bool = False) -> bool:
         confs = [c for s, e in spans if (c := self.ct.conf(s, e)) is not None]
-        if confs and min(confs) < self.min_conf:
+        if confs and min(confs) < self.min_conf * (VERIFIED_FACTOR if verified else 1.0):
             self.flag(field_name, f"OCR confidence {min(confs):.0f} < {self.min_conf:.0f} on the scanned page; "
                                   "check the original")
             return False
@@ -106,6 +109,8 @@ def _dates(r: _Reader, body: bool, header_date: date | None) -> dict[str, date |
     written = (_first(L.dated_after(text, L.WRITTEN, exclude=taken), taken)
                or _first(L.dated_after(text, L.SIGNED, exclude=taken), taken)
                or _first(L.dated_after(text, L.DATE_WORD, exclude=taken, guard=L.date_word_guard, gap_letters=0), taken)
+               or (_first(L.dated_after(text, L.DATE_OCR, exclude=taken, gap_letters=0), taken)
+                   if r.ct.source == "ocr" else None)
                or _first(L.standalone_dates(text), taken))
     out: dict[str, date | None] = {}
     for name, hit, fld in (("dob", dob, "patient.dob"), ("start", start, "start_date"),
@@ -152,7 +157,7 @@ def read_prescription(ct: ConfText, min_conf: float, body: bool = False, header_
     rx.patient.dob = d["dob"]
 
     for code in find_icd10(text, _lookup):
-        if r.trusted("diagnoses", (code.start, code.end)):
+        if r.trusted("diagnoses", (code.start, code.end), verified=code.described):
             info = _lookup(code.code)
             rx.diagnoses.append(Diagnosis(code=code.code, description=getattr(info, "description", None)))
     rx.procedures = find_cpt(text)
@@ -198,7 +203,7 @@ def read_prescription(ct: ConfText, min_conf: float, body: bool = False, header_
     rx.end_date = end
 
     npi = find_npi_span(text)
-    if npi and r.trusted("prescriber.npi", (npi[1], npi[2])):
+    if npi and r.trusted("prescriber.npi", (npi[1], npi[2]), verified=luhn_ok(npi[0])):
         if ct.source == "ocr" and not luhn_ok(npi[0]):
             # on a scan a failed check digit is far likelier a misread digit than a wrong NPI
             r.flag("prescriber.npi", "the NPI read from the scan fails its check digit; check the original")

@@ -46,6 +46,7 @@ class FoundCode:
     end: int
     known: bool        # in the code set
     corrected: bool    # an OCR slip was corrected
+    described: bool = False  # the words beside it echo the code's description
 
 
 def _dotted(s: str) -> str:
@@ -93,13 +94,13 @@ def dx_context_lines(lines: list[str]) -> set[int]:
     return out
 
 
-def _described(code_info: object | None, after: str) -> bool:
-    """The words after a code echo its description (a strong sign the token is that code)."""
+def _described(code_info: object | None, after: str, before: str = "") -> bool:
+    """The words beside a code echo its description (a strong sign the token is that code)."""
     desc = getattr(code_info, "description", None)
     if not desc:
         return False
     want = {w for w in re.findall(r"[a-z]{4,}", desc.lower())}
-    got = set(re.findall(r"[a-z]{4,}", after.lower()[:80]))
+    got = set(re.findall(r"[a-z]{4,}", after.lower()[:80] + " " + before.lower()[-80:]))
     return len(want & got) >= 1 and len(want & got) >= min(2, len(want))
 
 
@@ -142,6 +143,8 @@ def find_icd10(text: str, lookup: Lookup) -> list[FoundCode]:
             if (pick is None and strict and in_ctx and raw[0].isupper() and lookup(as_written) is None
                     and (("." in raw) or (len(raw) >= 4 and (bracketed or _hyphen_or_desc(line, m))))):
                 pick = FoundCode(as_written, *span, False, False)
+            if pick and pick.known and _described(lookup(pick.code), line[m.end():], line[:m.start()]):
+                pick = FoundCode(pick.code, pick.start, pick.end, True, pick.corrected, True)
             if pick and pick.code not in seen:
                 seen.add(pick.code)
                 found.append(pick)

@@ -22,7 +22,9 @@ class Hit:
 
 DOB = re.compile(r"(?<![A-Za-z])(?:D\.?\s?O\.?\s?B\.?|date\s+of\s+birth|birth\s*date|birthdate|born(?:\s+on)?|fecha de nacimiento)(?![A-Za-z])", re.I)
 # OCR reads "DOB" as "poB", "D0B", "pop": accepted on OCR text only, and only right before a date
-DOB_OCR = re.compile(r"(?<![A-Za-z])[DdPp][Oo0][BbPpSs8](?![A-Za-z])")
+DOB_OCR = re.compile(r"(?<![A-Za-z])[DdPp][Oo0][BbPpSs8e](?![A-Za-z])")
+# OCR reads a bare "Date" label as "Rate", "Bate", "Oate": OCR text only, and only right before a date
+DATE_OCR = re.compile(r"(?<![A-Za-z])[DRBO0][Aa]te(?![A-Za-z])")
 START = re.compile(r"(?<![A-Za-z])(?:start(?:ing)?(?:\s+(?:date|on))?|begin(?:ning)?(?:\s+(?:date|on))?|commence(?:s|ment)?(?:\s+(?:date|on))?"
                    r"|effective(?:\s+(?:date|from))?|valid\s+from|first\s+visit(?:\s+date)?|from\s+date)(?![A-Za-z])", re.I)
 END = re.compile(r"(?<![A-Za-z])(?:end(?:ing)?(?:\s+(?:date|on|by))?|expir(?:es|ation|y|ing)(?:\s+(?:date|on))?|exp\.?(?:\s+date)?"

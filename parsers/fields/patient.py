@@ -88,6 +88,13 @@ _PROSE = re.compile(rf"(?i:my patient|our (?:mutual )?patient|the patient|patien
 _LEAD_DOB = re.compile(rf"^((?:{_CAP},?[ \t]+)(?:[A-Z]\.?[ \t]+)?{_CAP}(?:[ \t]+{_CAP})?)[ \t]*\((?i:DOB|D\.O\.B|date of birth|born)", re.M)
 
 
+def _name_extent(rest: str, name: str) -> int:
+    """Where the name's words end in `rest` (so that only the name's own OCR confidence counts)."""
+    low = rest.lower()
+    ends = [low.find(w.lower().rstrip(".")) + len(w.rstrip(".")) for w in name.split() if low.find(w.lower().rstrip(".")) >= 0]
+    return max(ends) if ends else len(rest.rstrip())
+
+
 def find_patient(text: str) -> tuple[str, int, int] | None:
     """The patient's name and where it was read: a label, a form column, else the prose of a letter."""
     text = text or ""
@@ -100,7 +107,7 @@ def find_patient(text: str) -> tuple[str, int, int] | None:
             rest = text[m.end():line_end if line_end >= 0 else len(text)]
             name = leading_name(rest)
             if name:
-                return name, m.end(), m.end() + len(rest.rstrip())
+                return name, m.end(), m.end() + _name_extent(rest, name)
     from parsers.fields.labels import column_values
 
     for hit in column_values(text, _PT_HEADER, "name"):
