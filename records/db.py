@@ -14,7 +14,7 @@ from typing import Iterator
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from rxintake.errors import DatabaseBusy, DatabaseUnavailable, FilingError
+from rxintake.errors import ConfigError, DatabaseBusy, DatabaseUnavailable, FilingError
 from rxintake.settings import Settings, get_settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -23,10 +23,27 @@ _migrated: set[str] = set()
 _lock = threading.Lock()
 
 
+def normalize_url(url: str) -> str:
+    """`postgres://` and `postgresql://` (as hosting panels and compose files write them) use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def make_engine(url: str | None = None, settings: Settings | None = None) -> Engine:
     """A new engine for `url` (default: the configured database)."""
     settings = settings or get_settings()
-    url = url or settings.database_url_resolved
+    url = normalize_url(url or settings.database_url_resolved)
+    try:
+        return _make_engine(url, settings)
+    except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as e:
+        scheme = url.split(":", 1)[0]
+        raise ConfigError(f"RXINTAKE_DATABASE_URL ({scheme}:...) is not a database rxintake can use; "
+                          "give sqlite:///path or postgresql+psycopg://user@host/db") from e
+
+
+def _make_engine(url: str, settings: Settings) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
@@ -48,7 +65,7 @@ def make_engine(url: str | None = None, settings: Settings | None = None) -> Eng
 
 def get_engine(url: str | None = None) -> Engine:
     """One shared engine per URL and process (engines own connection pools)."""
-    url = url or get_settings().database_url_resolved
+    url = normalize_url(url or get_settings().database_url_resolved)
     with _lock:
         if url not in _engines:
             _engines[url] = make_engine(url)

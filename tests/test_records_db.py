@@ -123,3 +123,15 @@ def test_db_upgrade_command_migrates_an_empty_database(tmp_path):
     assert again.exit_code == 0 and again.stdout.startswith(f"{head_revision()} (latest")
     closed = cli("db", "upgrade", url=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/x")
     assert closed.exit_code == 75 and "unavailable" in closed.stderr
+
+
+def test_database_urls_as_written_elsewhere_or_wrong():
+    from records.db import normalize_url
+    from rxintake.errors import ConfigError
+
+    assert normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+    with pytest.raises(ConfigError) as caught:
+        make_engine("mysql://clinic:secret@db/records")
+    assert "secret" not in caught.value.message and caught.value.exit_code == 78
