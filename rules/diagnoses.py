@@ -57,6 +57,17 @@ def _nonbillable_message(code: str, info: icd10.CodeInfo | None, since: date | N
             f"({billable[0].code}\u2013{billable[-1].code}, {len(billable)} codes)")
 
 
+def _closest(code: str) -> str:
+    """A hint naming the longest real code the written one starts with (M54.21 -> M54.2)."""
+    flat = code.replace(".", "")
+    for k in range(len(flat) - 1, 2, -1):
+        head = icd10.normalize(flat[:k])
+        info = icd10.lookup(head) if head else None
+        if info:
+            return f" (the closest real code is {info.code}, {info.description})"
+    return ""
+
+
 def check_code(code: str, covered: list[CodeRange], header_since: dict[str, date]) -> Alert | None:
     """The one alert a written code deserves, or None when it is billable and covered."""
     norm = icd10.normalize(code)
@@ -69,7 +80,8 @@ def check_code(code: str, covered: list[CodeRange], header_since: dict[str, date
         if icd10.billable_children(norm):
             return _alert(norm, "nonbillable_diagnosis", _nonbillable_message(norm, None, since))
         return _alert(norm, "invalid_diagnosis",
-                      f"{norm} is not a code in {icd10.release()}: check it with the prescriber")
+                      f"{norm} is not a code in {icd10.release()}: check it with the prescriber"
+                      f"{_closest(norm)}")
     if not info.billable:
         return _alert(norm, "nonbillable_diagnosis", _nonbillable_message(norm, info, since))
     if not any(r.covers(norm) for r in covered):

@@ -101,6 +101,7 @@ def test_seventh_character_required():
 def test_invalid_and_uncovered():
     [a] = _dx("M54.21")
     assert a.code == "invalid_diagnosis" and "M54.21" in a.message and "FY2026" in a.message
+    assert "closest real code is M54.2, Cervicalgia" in a.message
     for code in ("F41.1", "F43.10", "Z00.00", "I10", "E11.9"):
         [a] = _dx(code)
         assert a.code == "uncovered_diagnosis" and code in a.message
