@@ -8,6 +8,7 @@ transaction: `with factory.begin() as s: approve(s, 12, "maria")`.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 from sqlalchemy import func, select
@@ -16,6 +17,9 @@ from sqlalchemy.orm import Session
 from records.models import AlertRecord, AuditEntry, Client, Prescription
 from review import fields as F
 from rxintake.errors import ActionRefused, NotFound
+from rxintake.logs import log_event
+
+log = logging.getLogger("rxintake.review")
 
 
 def now() -> datetime:
@@ -86,6 +90,8 @@ def resolve_alert(s: Session, alert_id: int, user: str, note: str, rx_id: int | 
 
 
 def _resolve(s: Session, alert: AlertRecord, user: str, note: str) -> None:
+    log_event(log, "review.alert_resolved", alert_id=alert.id, record_id=alert.prescription_id, code=alert.code,
+              user=user)
     alert.status, alert.resolved_by, alert.resolved_at, alert.note = "resolved", user, now(), note
     audit(s, alert.prescription_id, user, "resolve_alert", alert.code, "open", "resolved", note)
 
@@ -132,6 +138,7 @@ def reject(s: Session, rx_id: int, user: str, reason: str) -> Prescription:
 
 
 def _set_status(s: Session, rx: Prescription, status: str, user: str, note: str | None = None) -> None:
+    log_event(log, "review.approved" if status == "filed" else "review.rejected", record_id=rx.id, user=user)
     audit(s, rx.id, user, "approve" if status == "filed" else "reject", "status", rx.status, status, note)
     rx.status, rx.reviewed_by, rx.reviewed_at = status, user, now()
 

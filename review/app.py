@@ -7,10 +7,11 @@ route but /login and /static needs a logged-in staff member; every POST needs th
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from sqlalchemy import exc as sa_exc
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -19,7 +20,8 @@ from starlette.exceptions import HTTPException
 from review import labels, security
 from review.sessions import SessionCodec, SessionMiddleware, csrf_token
 from review.web import LoginRequired, login_redirect, render
-from rxintake.errors import ActionRefused, NotFound
+from rxintake.errors import ActionRefused, NotFound, TransientError
+from rxintake.logs import log_event
 from rxintake.settings import Settings, get_settings
 
 HERE = Path(__file__).resolve().parent
@@ -34,7 +36,10 @@ HEADERS = {
 
 
 def _local(dt: datetime | None) -> str:
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else ""
+    """A stored time in the server's time zone (SQLite hands back naive UTC)."""
+    if dt is None:
+        return ""
+    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _wants_json(request: Request) -> bool:
@@ -99,6 +104,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(ActionRefused)
     async def _refused(request: Request, exc: ActionRefused):
         return render(request, "error.html", status_code=409, title="Not possible", text=exc.message)
+
+    @app.exception_handler(TransientError)
+    @app.exception_handler(sa_exc.OperationalError)
+    @app.exception_handler(sa_exc.InterfaceError)
+    async def _unavailable(request: Request, exc: Exception):
+        log_event(log, "review.database_unavailable", level=logging.WARNING, error=type(exc).__name__)
+        if _wants_json(request):
+            return JSONResponse({"error": "The records database cannot be reached just now."}, status_code=503)
+        return render(request, "error.html", status_code=503, title="Try again in a minute",
+                      text="The records database cannot be reached just now; nothing was changed. "
+                           "Try again in a minute, or tell the person who looks after the server.")
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException):

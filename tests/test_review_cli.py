@@ -106,3 +106,28 @@ def test_renewals_letter_and_visits_import(env, tmp_path):  # noqa: ANN001
     run(env, "renewals", "letter", str(used), "-o", str(out))
     text = pdfium.PdfDocument(out.read_bytes())[0].get_textpage().get_text_range()
     assert "5 of 6" in text and "M54.2" in text
+
+
+def test_users_add_asks_for_the_password_twice(env):  # noqa: ANN001
+    proc = run(env, "users", "add", "lee", stdin="first password\nsecond password\nfirst password\nfirst password\n")
+    assert "do not match" in proc.stdout.lower() and "User lee: added." in proc.stdout
+
+
+def test_review_serves_the_page_on_the_configured_port(env):  # noqa: ANN001
+    import httpx
+
+    from tests.servers import free_port, wait_port
+
+    port = free_port()
+    proc = subprocess.Popen([RX, "review", "--port", str(port)], env={**os.environ, **env.environ},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_port(port, 60)
+        base = f"http://127.0.0.1:{port}"
+        assert 'for="username"' in httpx.get(base + "/login").text
+        resp = httpx.get(base + "/queue")
+        assert resp.status_code == 303 and resp.headers["location"] == "/login?next=%2Fqueue"
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert f"http://127.0.0.1:{port}/" in err and "Traceback" not in err

@@ -10,9 +10,12 @@ from sqlalchemy import select
 
 from records.models import User
 from tests.review_seed import PASSWORD, csrf_of, login, review_env, staff  # noqa: F401 - fixtures
-from tests.servers import db_url  # noqa: F401 - fixture
 
-pytestmark = pytest.mark.service
+
+@pytest.fixture(scope="module")
+def db_url(tmp_path_factory):  # noqa: ANN201
+    """Login and CSRF live above the database: one backend is enough here (the workflow runs on both)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('security') / 'rx.sqlite3'}"
 
 
 def _routes(app, skip=("/login", "/logout")):  # noqa: ANN001, ANN202
@@ -117,3 +120,21 @@ def test_a_disabled_account_loses_its_session(review_env):  # noqa: F811
         s.scalar(select(User).where(User.username == "leaver")).active = False
     assert client.get("/queue", follow_redirects=False).status_code == 303
     assert login(client, "leaver").status_code == 401
+
+
+@pytest.mark.service
+def test_a_lost_database_gives_a_clear_answer_not_a_crash(tmp_path):
+    from tests.review_seed import make_env
+    from tests.servers import create_database, drop_database
+
+    url = create_database("reviewlost")
+    env = make_env(url, tmp_path)
+    env.add_user("maria")
+    client = TestClient(env.app, base_url="http://testserver", raise_server_exceptions=False)
+    assert login(client).status_code == 303
+    from records import db as records_db
+    records_db._engines.pop(url).dispose()
+    drop_database(url)
+    page = client.get("/queue")
+    assert page.status_code == 503 and "cannot be reached" in page.text
+    assert client.get("/api/codes?q=M54.2").status_code == 503
