@@ -78,6 +78,7 @@ class Extraction(BaseModel):
     prescription: Prescription = Field(default_factory=Prescription)
     alerts: list[Alert] = Field(default_factory=list)
     status: Status = "needs_review"
+    code_set: str | None = Field(default=None, description="the ICD-10-CM release the codes were checked against")
 
     def to_json_dict(self) -> dict:
         return self.model_dump(mode="json", by_alias=True)

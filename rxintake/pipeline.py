@@ -85,7 +85,10 @@ def extract_message(message: Message, settings: Settings | None = None) -> Extra
     alerts += evaluate(prescription, rules, message_date=message.date.date() if message.date else None,
                        prior_alerts=list(alerts))
     status = "needs_review" if any(a.severity == "error" for a in alerts) else "filed"
-    return Extraction(source=source, prescription=prescription, alerts=alerts, status=status)
+    from parsers import icd10
+
+    return Extraction(source=source, prescription=prescription, alerts=alerts, status=status,
+                      code_set=icd10.release())
 
 
 def document_alerts(message: Message, prescription_found: bool) -> list[Alert]:
