@@ -1,4 +1,4 @@
-"""The Dramatiq actors. Messages carry references (source_ref, sha256, name), never bytes.
+"""The Dramatiq actors. Messages carry references (source_ref, sha256), never bytes or names.
 
 Delivery is at least once, so each actor is idempotent: a job whose ledger row is filed is
 skipped, and records.filing files one message once whatever happens. A job that fails for good
@@ -13,6 +13,7 @@ import threading
 from email.parser import BytesHeaderParser
 
 import dramatiq
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rxintake.logs import log_event
@@ -61,17 +62,22 @@ def _file(engine, extraction: Extraction, source_ref: str, sha256: str) -> None:
               created=result.created, status=extraction.status, alerts=[a.code for a in extraction.alerts])
 
 
-def _already_filed(engine, source_ref: str) -> bool:
+def _ledger_row(engine, source_ref: str) -> tuple[str | None, str]:
+    """(state, name) of the job; the name (a file name may carry a patient's name) stays out of
+    the broker and its logs."""
     with engine.connect() as conn:
-        return ledger.states(conn, [source_ref]).get(source_ref) == ledger.FILED
+        row = conn.execute(select(ledger.jobs.c.state, ledger.jobs.c.name)
+                           .where(ledger.jobs.c.source_ref == source_ref)).first()
+    return (row[0], row[1]) if row else (None, source_ref.rsplit(":", 1)[-1] + ".eml")
 
 
-def process_message(source_ref: str, sha256: str, name: str) -> None:
+def process_message(source_ref: str, sha256: str) -> None:
     """Extract one stored original and file it (no-op when it is filed already)."""
     from rxintake.pipeline import extract_message
 
     settings, engine, store = _context()
-    if _already_filed(engine, source_ref):
+    state, name = _ledger_row(engine, source_ref)
+    if state == ledger.FILED:
         log_event(log, "job.skipped_filed", source_ref=source_ref, sha256=sha256)
         return
     extraction = extract_message(message_from_bytes(store.get(sha256), name), settings)
@@ -80,11 +86,12 @@ def process_message(source_ref: str, sha256: str, name: str) -> None:
 
 def record_failure(message: dict, retry_info: dict | None = None) -> None:
     """Dead-letter path: file the message with a `processing_failed` alert for staff."""
-    source_ref, sha256, name = message["args"][:3]
+    source_ref, sha256 = message["args"][:2]
     error = (message.get("options", {}).get("traceback") or "").strip().splitlines()[-1:] or ["unknown"]
     error_type = error[0].split(":", 1)[0].rsplit(".", 1)[-1][:80]
     settings, engine, store = _context()
-    if _already_filed(engine, source_ref):
+    state, name = _ledger_row(engine, source_ref)
+    if state == ledger.FILED:
         return
     message_id = None
     try:

@@ -30,6 +30,8 @@ def die_with_parent() -> None:
 def start_worker(broker, threads: int):
     from dramatiq import Worker
 
+    # what the `dramatiq` CLI does at boot: starts the TimeLimit watchdog among others
+    broker.emit_after("process_boot")
     worker = Worker(broker, worker_threads=threads, worker_timeout=1000)
     worker.start()
     return worker

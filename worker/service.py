@@ -239,7 +239,7 @@ class Service:
     def _send(self, ref: str) -> None:
         item = self.tracked[ref]
         try:
-            self.actors["process_message"].send(ref, item.sha256, item.name)
+            self.actors["process_message"].send(ref, item.sha256)
         except Exception as exc:  # noqa: BLE001 - the broker is down: keep it and send again
             if ref not in self.unsent:
                 self.unsent.append(ref)

@@ -36,6 +36,7 @@ def check_filed_once(mailbox, rows: list[dict], raws: dict[str, bytes]) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)
 def test_whole_dev_corpus_redis_postgresql(mailbox, pg_url, dev_predictions, tmp_path):
     from tests.servers import start_private_redis
 
