@@ -106,6 +106,13 @@ def _dates(r: _Reader, body: bool, header_date: date | None) -> dict[str, date |
     taken += [(start.start, start.end)] if start else []
     end = _first(L.dated_after(text, L.END, exclude=taken), taken)
     taken += [(end.start, end.end)] if end else []
+    for a, b in L.date_ranges(text):
+        if any(a.start < e and s < b.end for s, e in taken if (s, e) != ((start.start, start.end) if start else None)):
+            continue
+        start = start or a
+        end = end or b
+        taken += [(a.start, a.end), (b.start, b.end)]
+        break
     written = (_first(L.dated_after(text, L.WRITTEN, exclude=taken), taken)
                or _first(L.dated_after(text, L.SIGNED, exclude=taken), taken)
                or _first(L.dated_after(text, L.DATE_WORD, exclude=taken, guard=L.date_word_guard, gap_letters=0), taken)

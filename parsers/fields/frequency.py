@@ -20,8 +20,9 @@ FREQ_PATTERNS = [
     re.compile(rf"(?<![\w.]){_N}\s*(?:x|×|times?|visits?|sessions?)\s*{_WEEK}(?![a-z])", re.I),
     # twice weekly, once a week, three times weekly
     re.compile(rf"(?<![\w])(?P<lo>once|twice|thrice)(?:\s*(?:-|to|or)\s*(?P<hi>twice|thrice|{NUMBER}\s*times))?\s*(?:a|per|each|every)?\s*{_WEEK}(?![a-z])", re.I),
-    # Frequency: weekly
+    # Frequency: weekly / massage weekly x 6 weeks
     re.compile(r"(?<=frequency)[\s:]*(?P<lo>weekly)(?![a-z])", re.I),
+    re.compile(r"(?<![\w-])(?P<lo>weekly)(?=\s*(?:x|×|for)\s*(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|twelve))", re.I),
     # medical shorthand: BIW, TIW, QW
     re.compile(r"(?<![\w])(?P<lo>BIW|TIW|QW|QWK)(?![\w])"),
 ]
@@ -32,10 +33,13 @@ COUNT_PATTERNS = [
     re.compile(rf"(?:(?:#|no\.?|number|num|total|qty|quantity|authori[sz]ed|approved|requested)\s*(?:of\s*)?)?"
                rf"(?:visits?|sessions?|treatments?)(?:\s*count)?\s*(?:authori[sz]ed|requested|approved)?\s*[:#=\-]\s*{_N}(?![\d/.,]*\d)(?!\s*(?:x|×|times?)?\s*(?:/|per)\s*{_WEEK})", re.I),
     # "12 visits", "six (6) sessions", "8-12 treatments", "12 total visits"
-    re.compile(rf"(?<![\w.]){_N}\s*(?:total\s+)?(?:massage\s+|therapy\s+|treatment\s+)?(?:visits?|sessions?|treatments?|appointments?)\b"
+    re.compile(rf"(?<![\w.]){_N}\s*(?:total\s+)?(?:(?:massage|therapy|therapeutic|treatment|physical|PT|MT|office|follow-up)\s+){{0,3}}(?:visits?|sessions?|treatments?|appointments?)\b"
                rf"(?!\s*(?:/|per|a|each|every)\s*{_WEEK})(?!\s*{_WEEK})", re.I),
+    # "(8 total)", "a total of 8"
+    re.compile(rf"\(\s*{_N}\s+total\s*\)", re.I),
+    re.compile(rf"\ba\s+total\s+of\s+{_N}(?!\s*(?:weeks?|wks?|days?|months?|x|times|/))", re.I),
 ]
-VALID_RE = re.compile(rf"(?:valid|good|effective|expires?)\s+(?:for|in|after|within)\s+(?P<lo>{NUMBER})\s*(?P<unit>days?|months?)", re.I)
+VALID_RE = re.compile(rf"(?:valid|good|effective|expires?|expiring)\s+(?:for\s+|in\s+|after\s+|within\s+|x\s*)?(?P<lo>{NUMBER})\s*(?P<unit>days?|months?)", re.I)
 _JOIN_WORDS = re.compile(r"\b(?:for|over|x|duration|lasting|a|total|of|then|followed|by|and|times)\b", re.I)
 _THEN = re.compile(r"\b(?:then|followed by|after that|thereafter)\b", re.I)
 

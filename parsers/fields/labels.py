@@ -32,7 +32,7 @@ END = re.compile(r"(?<![A-Za-z])(?:end(?:ing)?(?:\s+(?:date|on|by))?|expir(?:es|
                  r"|auth(?:orization)?\s+(?:end|expires)|stop\s+date|through\s+date|(?<=\s)through|(?<=\s)until|(?<=\s)thru)(?![A-Za-z])", re.I)
 WRITTEN = re.compile(r"(?<![A-Za-z])(?:date\s+(?:written|signed|of\s+(?:order|referral|prescription|service\s+request))|written(?:\s+on)?"
                      r"|rx\s+date|order(?:ed)?\s+date|ordered(?:\s+on)?|date\s+ordered|referral\s+date|prescription\s+date|signature\s+date)(?![A-Za-z])", re.I)
-SIGNED = re.compile(r"(?<![A-Za-z])(?:electronically\s+)?signed(?:\s+by)?\b[^\n]{0,60}?\s(?:on|at|@)\b", re.I)
+SIGNED = re.compile(r"(?<![A-Za-z])(?:electronically\s+)?signed(?:\s+by)?\b(?:[^\n]{0,60}?\s(?:on|at|@)\b|\s*:?(?:\s*(?:Dr\.?\s*)?[A-Za-z][\w'’.\-]*,?){1,5})", re.I)
 DATE_WORD = re.compile(r"(?<![A-Za-z])date(?![A-Za-z])", re.I)
 _NOT_WRITTEN = re.compile(r"(?:start|end|expir\w*|birth|effective|through|stop|visit|of|print(?:ed)?|service|exp\.?|DOB|signature|due|appointment|next)\s*$", re.I)
 
@@ -40,6 +40,23 @@ _NOT_WRITTEN = re.compile(r"(?:start|end|expir\w*|birth|effective|through|stop|v
 def date_word_guard(before: str) -> bool:
     """A bare "Date" label that is not part of "Start date", "Date of birth", "Expiration date" ..."""
     return not _NOT_WRITTEN.search(before)
+
+
+_RANGE_SEP = re.compile(r"\s*(?:-|–|—|to|through|thru|until|till)\s*$", re.I)
+_RANGE_LABEL = re.compile(r"effective|valid|period|authori[sz]|approved|coverage|dates?|from|range|span", re.I)
+
+
+def date_ranges(text: str) -> list[tuple[Hit, Hit]]:
+    """ "Effective: 11/03/2026 - 12/31/2026", "Authorization period 11/05/2026 to 12/31/2026"."""
+    out = []
+    for ls, le, line in line_spans(text):
+        dates = find_dates(line)
+        for a, b in zip(dates, dates[1:]):
+            if not _RANGE_SEP.match(line[a.end:b.start]) or not _RANGE_LABEL.search(line[:a.start]):
+                continue
+            if a.value.year >= 2000 and 0 < (b.value - a.value).days <= 730:
+                out.append((Hit(a.value, ls + a.start, ls + a.end), Hit(b.value, ls + b.start, ls + b.end)))
+    return out
 
 
 def dated_after(text: str, label: re.Pattern, window: int = 30, exclude: list[tuple[int, int]] | None = None,

@@ -85,7 +85,7 @@ _PROSE = re.compile(rf"(?i:my patient|our (?:mutual )?patient|the patient|patien
                     rf"prescription for|referral for|order for|rx for)"
                     rf",?[ \t]+((?:{_CAP}[ \t]+)(?:[A-Z]\.?[ \t]+)?(?:(?:van|von|de|der|del|la|le|da|di|st\.?)[ \t]+)*{_CAP}(?:[ \t]+{_CAP})?)"
                     rf"(?=[ \t]*(?:[,(.]|for\b|who\b|is\b|has\b|DOB\b|\n|$))")
-_LEAD_DOB = re.compile(rf"^((?:{_CAP},?[ \t]+)(?:[A-Z]\.?[ \t]+)?{_CAP}(?:[ \t]+{_CAP})?)[ \t]*\((?i:DOB|D\.O\.B|date of birth|born)", re.M)
+_LEAD_DOB = re.compile(rf"^((?:{_CAP},?[ \t]+)(?:[A-Z]\.?[ \t]+)?{_CAP}(?:[ \t]+{_CAP})?)[ \t]*[(,/–-][ \t]*(?i:DOB|D\.O\.B|date of birth|birth ?date|born)", re.M)
 
 
 def _name_extent(rest: str, name: str) -> int:

@@ -1,0 +1,68 @@
+"""Whole prescriptions in wordings beyond the corpus: labels, ranges, validity, counts in prose."""
+
+from datetime import date
+
+import pytest
+
+from parsers.fields.confidence import ConfText
+from parsers.prescription import read_prescription
+
+HEADER_DATE = date(2026, 11, 3)
+
+
+def read(text: str, body: bool = True):
+    return read_prescription(ConfText(text, "body", [None] * len(text)), 60, body=body, header_date=HEADER_DATE)
+
+
+@pytest.mark.parametrize("text, name, visits, start, end", [
+    ("Patient: Jane Doe (DOB 01/02/1980)\nDx: M54.2\nVisits authorized: 12\nEffective: 11/03/2026 - 12/31/2026",
+     "Jane Doe", 12, "2026-11-03", "2026-12-31"),
+    ("Pt Name: DOE, JANE\nDOB: 1/2/1980\nICD10 Codes: M54.2, M62.830\nQuantity: 12 visits\n"
+     "Authorization period: 11/05/2026 to 12/31/2026", "Jane Doe", 12, "2026-11-05", "2026-12-31"),
+    ("Jane Doe, DOB 01/02/1980\nDiagnosis: Cervicalgia (M54.2)\nMassage weekly x 6 weeks\nDate of Referral: 11/02/2026",
+     "Jane Doe", 6, "2026-11-02", "2026-12-14"),
+    ("RE: Jane Doe / DOB 01/02/1980\nDx: M54.2\nFrequency/Duration: 2x/wk for 6 wks\nGood for 60 days",
+     "Jane Doe", 12, "2026-11-03", "2026-12-15"),
+    ("Name: Jane Doe\nDOB: 01-02-1980\nDx: M54.2\n12 massage therapy sessions\nSigned: Dr. John Smith 11/02/2026",
+     "Jane Doe", 12, "2026-11-02", None),
+    ("Patient: Jane Doe\nBirthdate: 1/2/80\nDx: M54.2\nVisits: 2x/week x 4 weeks (8 total)", "Jane Doe", 8,
+     "2026-11-03", "2026-12-01"),
+    ("Patient: Jane Doe\nDOB: 01/02/1980\nDx: M54.2\nMassage therapy, 10 visits. Rx valid 30 days.", "Jane Doe", 10,
+     "2026-11-03", "2026-12-03"),
+])
+def test_wordings(text, name, visits, start, end):
+    rx, _ = read(text)
+    assert rx.patient.name == name
+    assert rx.patient.dob == date(1980, 1, 2)
+    assert [d.code for d in rx.diagnoses][:1] == ["M54.2"]
+    assert rx.visits == visits
+    assert str(rx.start_date) == start
+    assert (str(rx.end_date) if rx.end_date else None) == end
+
+
+def test_dob_never_becomes_start_or_written():
+    rx, _ = read("Patient: Jane Doe\nDOB: 04/03/1980\nDx: M54.2\n8 visits", body=False)
+    assert rx.patient.dob == date(1980, 4, 3)
+    assert rx.written_date is None and rx.start_date is None
+
+
+def test_body_without_date_takes_header_date():
+    rx, _ = read("Patient: Jane Doe\nDOB: 04/03/1980\nDx: M54.2\n8 visits")
+    assert rx.written_date == HEADER_DATE == rx.start_date
+
+
+def test_range_warning():
+    rx, alerts = read("Patient: Jane Doe\nDOB: 04/03/1980\nDx: M54.2\n1-2x/week x 4 weeks")
+    assert rx.visits == 8
+    assert [(a.code, a.severity, a.field) for a in alerts] == [("frequency_range", "warning", "visits")]
+
+
+def test_low_confidence_value_is_null_with_alert():
+    text = "Patient: Jane Doe\nDOB: 04/03/1980\nDx: M54.2\n8 visits"
+    conf = [90.0] * len(text)
+    at = text.index("04/03/1980")
+    conf[at:at + 10] = [35.0] * 10
+    rx, alerts = read_prescription(ConfText(text, "ocr", conf), 60, header_date=HEADER_DATE)
+    assert rx.patient.dob is None
+    assert [(a.code, a.field) for a in alerts] == [("low_confidence", "patient.dob")]
+    assert rx.patient.name == "Jane Doe" and rx.visits == 8
