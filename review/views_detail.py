@@ -141,5 +141,9 @@ def original(request: Request, rx_id: int, doc_id: int, s: Session = Depends(db)
 @router.get("/rx/{rx_id}/message.eml")
 def message_raw(request: Request, rx_id: int, s: Session = Depends(db)):
     rx = actions.get_rx(s, rx_id)
-    data = documents.raw(request.app.state.store, rx.message.raw_sha256)
-    return documents.download(data, "message/rfc822", f"message-{rx.message.id}.eml")
+    msg = rx.message
+    data = documents.raw(request.app.state.store, msg.raw_sha256)
+    if msg.source_path.lower().endswith(".eml") or msg.message_id:
+        return documents.download(data, "message/rfc822", f"message-{msg.id}.eml")
+    # a file dropped in the inbox folder: the original file as it came
+    return documents.download(data, "application/octet-stream", msg.source_path.rsplit("/", 1)[-1])

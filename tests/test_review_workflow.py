@@ -71,6 +71,8 @@ def test_detail_shows_the_original_beside_the_fields(review_env, staff):  # noqa
     original = staff.get(f"/rx/{rx_id}/documents/{doc.id}/original")
     assert original.content.startswith(b"%PDF") and "attachment" in original.headers["content-disposition"]
     assert "Please find the prescription attached." in html  # the mail's own text
+    raw = staff.get(f"/rx/{rx_id}/message.eml")
+    assert raw.headers["content-type"].startswith("message/rfc822") and b"Message-ID: <" in raw.content
     assert f'value="{rx.patient_name}"' in html and 'type="date"' in html
     for field in ("f-patient_dob", "f-start_date", "f-end_date", "dx-1", "f-prescriber_npi", "reject-reason"):
         assert f'for="{field}"' in html and f'id="{field}"' in html

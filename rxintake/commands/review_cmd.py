@@ -8,12 +8,13 @@ login name of whoever runs the command). Exit codes: 66 no such record, 65 actio
 from __future__ import annotations
 
 import getpass
-import json
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
+
+from review import terminal as T  # light: rich and the database load inside its functions
 
 users_app = typer.Typer(help="Staff accounts for the review page.", no_args_is_help=True)
 alerts_app = typer.Typer(help="Alerts on prescriptions: list, show, resolve.", no_args_is_help=True)
@@ -51,22 +52,6 @@ def _run(fn):  # noqa: ANN001, ANN202
         return fn()
     except RxIntakeError as err:
         _fail(err)
-
-
-def _print_json(obj) -> None:  # noqa: ANN001
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-def _table(title: str, columns: list[str], rows: list[list]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title, show_lines=False, expand=False)
-    for col in columns:
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
-    Console().print(table)
 
 
 # ---- review server -------------------------------------------------------------------------
@@ -153,9 +138,9 @@ def users_list(as_json: bool = JSON) -> None:
 
     data = _run(rows)
     if as_json:
-        _print_json(data)
+        T.print_json(data)
     else:
-        _table("Staff accounts", ["User", "Name", "Active", "Created"],
+        T.table("Staff accounts", ["User", "Name", "Active", "Created"],
                [[u["username"], u["display_name"], "yes" if u["active"] else "no", u["created_at"]] for u in data])
 
 
@@ -180,13 +165,6 @@ def users_disable(name: str = typer.Argument(...)) -> None:
 
 # ---- alerts --------------------------------------------------------------------------------
 
-def alert_dict(a) -> dict:  # noqa: ANN001
-    return {"id": a.id, "prescription_id": a.prescription_id, "code": a.code, "severity": a.severity,
-            "field": a.field, "message": a.message, "status": a.status, "resolved_by": a.resolved_by,
-            "resolved_at": a.resolved_at.isoformat() if a.resolved_at else None, "note": a.note,
-            "created_at": a.created_at.isoformat() if a.created_at else None}
-
-
 @alerts_app.command("list")
 def alerts_list(
     status: str = typer.Option("open", help="open, resolved or all."),
@@ -204,14 +182,14 @@ def alerts_list(
 
     def rows() -> list[dict]:
         with _session() as s:
-            return [alert_dict(a) for a in queries.alerts(s, None if status == "all" else status, code,
+            return [T.alert_dict(a) for a in queries.alerts(s, None if status == "all" else status, code,
                                                           prescription, limit)]
 
     data = _run(rows)
     if as_json:
-        _print_json(data)
+        T.print_json(data)
         return
-    _table(f"Alerts ({status}): {len(data)}", ["Alert", "Rx", "Severity", "Code", "Message", "Status"],
+    T.table(f"Alerts ({status}): {len(data)}", ["Alert", "Rx", "Severity", "Code", "Message", "Status"],
            [[a["id"], a["prescription_id"], a["severity"], a["code"], a["message"],
              a["status"] + (f" by {a['resolved_by']}" if a["resolved_by"] else "")] for a in data])
 
@@ -223,13 +201,13 @@ def alerts_show(alert_id: int = typer.Argument(...), as_json: bool = JSON) -> No
 
     def one() -> dict:
         with _session() as s:
-            return alert_dict(actions.get_alert(s, alert_id))
+            return T.alert_dict(actions.get_alert(s, alert_id))
 
     data = _run(one)
     if as_json:
-        _print_json(data)
+        T.print_json(data)
     else:
-        _table(f"Alert #{alert_id}", ["Field", "Value"], [[k, v] for k, v in data.items()])
+        T.table(f"Alert #{alert_id}", ["Field", "Value"], [[k, v] for k, v in data.items()])
 
 
 @alerts_app.command("resolve")
@@ -244,32 +222,16 @@ def alerts_resolve(
 
     def resolve() -> dict:
         with _session(write=True) as s:
-            return alert_dict(actions.resolve_alert(s, alert_id, _who(by), note))
+            return T.alert_dict(actions.resolve_alert(s, alert_id, _who(by), note))
 
     data = _run(resolve)
     if as_json:
-        _print_json(data)
+        T.print_json(data)
     else:
         typer.echo(f"Alert #{alert_id} ({data['code']}) resolved by {data['resolved_by']}.")
 
 
 # ---- prescriptions -------------------------------------------------------------------------
-
-def rx_dict(rx, audit: bool = False) -> dict:  # noqa: ANN001
-    from review.fields import FIELDS
-
-    out = {"id": rx.id, "status": rx.status, "client_id": rx.client_id,
-           "received_at": rx.created_at.isoformat() if rx.created_at else None}
-    for f in FIELDS:
-        v = getattr(rx, f.name)
-        out[f.name] = v.isoformat() if hasattr(v, "isoformat") else v
-    out.update({"reviewed_by": rx.reviewed_by, "reviewed_at": rx.reviewed_at.isoformat() if rx.reviewed_at else None,
-                "reject_reason": rx.reject_reason, "alerts": [alert_dict(a) for a in rx.alerts]})
-    if audit:
-        out["audit"] = [{"at": e.at.isoformat(), "user": e.user, "action": e.action, "field": e.field,
-                         "before": e.before, "after": e.after, "note": e.note} for e in rx.audit]
-    return out
-
 
 @rx_app.command("list")
 def rx_list(
@@ -287,13 +249,13 @@ def rx_list(
             stmt = select(Prescription).order_by(Prescription.created_at, Prescription.id).limit(limit)
             if status != "all":
                 stmt = stmt.where(Prescription.status == status)
-            return [rx_dict(rx) for rx in s.scalars(stmt)]
+            return [T.rx_dict(rx) for rx in s.scalars(stmt)]
 
     data = _run(rows)
     if as_json:
-        _print_json(data)
+        T.print_json(data)
         return
-    _table(f"Prescriptions ({status.replace('_', ' ')}): {len(data)}",
+    T.table(f"Prescriptions ({status.replace('_', ' ')}): {len(data)}",
            ["Rx", "Received", "Patient", "Prescriber", "Codes", "Open alerts"],
            [[r["id"], (r["received_at"] or "")[:16], r["patient_name"], r["prescriber_name"],
              ", ".join(d["code"] for d in r["diagnoses"] or []),
@@ -308,20 +270,20 @@ def rx_show(rx_id: int = typer.Argument(...), as_json: bool = JSON) -> None:
 
     def one() -> dict:
         with _session() as s:
-            return rx_dict(actions.get_rx(s, rx_id), audit=True)
+            return T.rx_dict(actions.get_rx(s, rx_id), audit=True)
 
     data = _run(one)
     if as_json:
-        _print_json(data)
+        T.print_json(data)
         return
     labels = {f.name: f.label for f in FIELDS}
-    _table(f"Prescription #{rx_id} ({data['status'].replace('_', ' ')})", ["Field", "Value"],
+    T.table(f"Prescription #{rx_id} ({data['status'].replace('_', ' ')})", ["Field", "Value"],
            [[labels[k], show(v) if not isinstance(v, list) else ", ".join(
                d["code"] if isinstance(d, dict) else str(d) for d in v)] for k, v in data.items() if k in labels])
-    _table("Alerts", ["Alert", "Severity", "Message", "Status"],
+    T.table("Alerts", ["Alert", "Severity", "Message", "Status"],
            [[a["id"], a["severity"], a["message"], a["status"]] for a in data["alerts"]])
     if data["audit"]:
-        _table("Audit trail", ["When", "Who", "What", "Field", "Before", "After", "Note"],
+        T.table("Audit trail", ["When", "Who", "What", "Field", "Before", "After", "Note"],
                [[e["at"][:16], e["user"], e["action"], e["field"], e["before"], e["after"], e["note"]]
                 for e in data["audit"]])
 
@@ -333,10 +295,10 @@ def rx_approve(rx_id: int = typer.Argument(...), by: Optional[str] = BY, as_json
 
     def approve() -> dict:
         with _session(write=True) as s:
-            return rx_dict(actions.approve(s, rx_id, _who(by)))
+            return T.rx_dict(actions.approve(s, rx_id, _who(by)))
 
     data = _run(approve)
-    _print_json(data) if as_json else typer.echo(f"Prescription #{rx_id} approved and filed.")
+    T.print_json(data) if as_json else typer.echo(f"Prescription #{rx_id} approved and filed.")
 
 
 @rx_app.command("reject")
@@ -348,10 +310,10 @@ def rx_reject(rx_id: int = typer.Argument(...),
 
     def reject() -> dict:
         with _session(write=True) as s:
-            return rx_dict(actions.reject(s, rx_id, _who(by), reason))
+            return T.rx_dict(actions.reject(s, rx_id, _who(by), reason))
 
     data = _run(reject)
-    _print_json(data) if as_json else typer.echo(f"Prescription #{rx_id} rejected.")
+    T.print_json(data) if as_json else typer.echo(f"Prescription #{rx_id} rejected.")
 
 
 # ---- renewals and visits -------------------------------------------------------------------
@@ -374,14 +336,14 @@ def renewals(ctx: typer.Context,
         with _session() as s:
             items = queries.renewals(s, date.today(), days if days is not None else settings.renewal_days,
                                      settings.renewal_visits_left, settings.renewal_lookback_days)
-            return [{**{k: v for k, v in rx_dict(i.rx).items() if k != "alerts"}, "reasons": i.reasons}
+            return [{**{k: v for k, v in T.rx_dict(i.rx).items() if k != "alerts"}, "reasons": i.reasons}
                     for i in items]
 
     data = _run(rows)
     if as_json:
-        _print_json(data)
+        T.print_json(data)
         return
-    _table(f"Renewal needed: {len(data)}", ["Rx", "Patient", "Prescriber", "Codes", "Ends", "Visits used", "Why"],
+    T.table(f"Renewal needed: {len(data)}", ["Rx", "Patient", "Prescriber", "Codes", "Ends", "Visits used", "Why"],
            [[r["id"], r["patient_name"], r["prescriber_name"], ", ".join(d["code"] for d in r["diagnoses"] or []),
              r["end_date"], f"{r['visits_used']} of {r['visits'] if r['visits'] is not None else '?'}",
              "; ".join(r["reasons"])] for r in data])
@@ -408,33 +370,16 @@ def renewals_letter(rx_id: int = typer.Argument(...),
 def visits_import(file: Path = typer.Argument(..., help="CSV with columns prescription_id, visits_used."),
                   by: Optional[str] = BY) -> None:
     """Record visits used from the clinic's scheduling export. Rows that fail are listed; exit 65 if any."""
-    import csv
-
-    from review import actions
-    from rxintake.errors import RxIntakeError
+    from review.terminal import import_visits
 
     if not file.is_file():
         typer.echo(f"rxintake: {file}: no such file", err=True)
         raise typer.Exit(66)
-    with file.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        cols = {c.strip().lower() for c in reader.fieldnames or []}
-        if not {"prescription_id", "visits_used"} <= cols:
-            typer.echo("rxintake: the CSV needs the columns prescription_id and visits_used", err=True)
-            raise typer.Exit(65)
-        rows = [{k.strip().lower(): (v or "").strip() for k, v in row.items() if k} for row in reader]
-    updated = failed = 0
-    for line, row in enumerate(rows, start=2):
-        try:
-            with _session(write=True) as s:
-                changed = actions.update_fields(s, int(row["prescription_id"]), {"visits_used": row["visits_used"]},
-                                                _who(by))
-            updated += bool(changed)
-        except (RxIntakeError, ValueError) as err:
-            failed += 1
-            typer.echo(f"{file.name}:{line}: {getattr(err, 'message', None) or 'prescription_id is not a number'}",
-                       err=True)
-    typer.echo(f"Visits recorded: {updated} changed, {len(rows) - updated - failed} unchanged, {failed} failed.")
+    result = _run(lambda: import_visits(file, _who(by)))
+    for line in result.problems:
+        typer.echo(line, err=True)
+    updated, failed, rows = result.updated, len(result.problems), result.rows
+    typer.echo(f"Visits recorded: {updated} changed, {rows - updated - failed} unchanged, {failed} failed.")
     if failed:
         raise typer.Exit(65)
 
