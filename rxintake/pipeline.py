@@ -78,8 +78,7 @@ def extract_message(message: Message, settings: Settings | None = None) -> Extra
                                 pages=d.page_count, text_source=d.text_source) for d in message.documents],
     )
     prescription, found = parse_prescription(message)
-    alerts: list[Alert] = document_alerts(message, prescription_found=not any(a.code == "no_prescription"
-                                                                              for a in found))
+    alerts: list[Alert] = document_alerts(message, prescription_found=_has_fields(prescription))
     alerts += found
     rules = load_rules(settings.rules_file)
     alerts += evaluate(prescription, rules, message_date=message.date.date() if message.date else None,
@@ -89,6 +88,11 @@ def extract_message(message: Message, settings: Settings | None = None) -> Extra
 
     return Extraction(source=source, prescription=prescription, alerts=alerts, status=status,
                       code_set=icd10.release())
+
+
+def _has_fields(p) -> bool:
+    """Something a prescription carries was read (not just the word "referral" in a cover note)."""
+    return bool(p.diagnoses or p.patient.name or p.visits or p.prescriber.npi or p.procedures)
 
 
 def document_alerts(message: Message, prescription_found: bool) -> list[Alert]:
