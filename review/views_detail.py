@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from records.models import User
-from review import actions, documents, queries
+from review import actions, documents, queries, recheck
 from review.fields import FIELDS, show
 from review.sessions import require_csrf
 from review.web import current_user, db, flash, redirect, render
@@ -38,6 +38,7 @@ def _page(request: Request, s: Session, rx_id: int, typed: dict | None = None, e
                   body=documents.body_text(rx, store), fields=FIELDS, values=_values(rx, typed), error=error,
                   client_q=client_q, clients=clients,
                   open_errors=actions.open_errors(rx),
+                  findings=recheck.findings(rx, request.app.state.settings.rules_file),
                   audit=sorted(rx.audit, key=lambda a: (a.at, a.id), reverse=True))
 
 

@@ -83,6 +83,8 @@ def test_fix_a_code_resolve_the_alert_and_approve(review_env, staff):  # noqa: F
     rx_id = review_env.seed(codes=("M54.5",))
     alert = next(a for a in _rx(review_env, rx_id).alerts if a.code == "nonbillable_diagnosis")
     # approving with an open error is refused, with the reason
+    recheck = staff.get(f"/rx/{rx_id}").text.split('id="recheck"')[1].split("</section>")[0]
+    assert "M54.5 is not billable" in recheck  # the rules, run on the fields as they are now
     resp = _post(staff, f"/rx/{rx_id}/approve")
     assert resp.status_code == 303
     assert "Resolve the open errors first: M54.5 is not billable" in staff.get(resp.headers["location"]).text
@@ -97,6 +99,8 @@ def test_fix_a_code_resolve_the_alert_and_approve(review_env, staff):  # noqa: F
     rx = _rx(review_env, rx_id)
     assert rx.diagnoses == [{"code": "M54.50", "description": "Low back pain, unspecified"}]
     assert rx.visits == 10 and rx.start_date == date(2026, 11, 2)
+    recheck = staff.get(f"/rx/{rx_id}").text.split('id="recheck"')[1].split("</section>")[0]
+    assert "The rules find no problem" in recheck and "not billable" not in recheck
     # resolving needs a note
     assert "Say in a note" in staff.get(_post(staff, f"/rx/{rx_id}/alerts/{alert.id}/resolve", note=" ")
                                         .headers["location"]).text
