@@ -18,7 +18,7 @@ from parsers.fields.columns import form_row
 from parsers.fields.confidence import ConfText, join_pages
 from parsers.fields.frequency import parse_schedule
 from parsers.fields.npi import find_npi_span, luhn_ok
-from parsers.fields.patient import find_patient
+from parsers.fields.patient import find_patient, odd_tokens
 from parsers.fields.prescriber import find_prescriber
 from rxintake.models import Alert, Diagnosis, Frequency, Patient, Prescriber, Prescription
 
@@ -159,7 +159,10 @@ def read_prescription(ct: ConfText, min_conf: float, body: bool = False, header_
     rx = Prescription()
     pt = find_patient(text)
     if pt and r.trusted("patient.name", (pt[1], pt[2])):
-        rx.patient = Patient(name=pt[0])
+        if ct.source == "ocr" and odd_tokens(pt[0]):
+            r.flag("patient.name", "a word of the name read from the scan looks like debris; check the original")
+        else:
+            rx.patient = Patient(name=pt[0])
     d = _dates(r, body, header_date)
     rx.patient.dob = d["dob"]
 
@@ -243,9 +246,12 @@ def _unreadable_labels(r: _Reader, rx: Prescription) -> None:
             continue
         for m in label.finditer(text):
             nl = text.find("\n", m.end())
-            nl2 = text.find("\n", nl + 1) if nl >= 0 else -1
-            end = nl2 if nl2 >= 0 else len(text)
-            conf = r.ct.conf(m.end(), end)
+            nl = nl if nl >= 0 else len(text)
+            conf = r.ct.conf(m.end(), min(nl, m.end() + 25))  # beside the label
+            if conf is None or conf >= r.min_conf:
+                # under a column header: only a value row that OCR could barely read at all
+                nl2 = text.find("\n", nl + 1)
+                conf = r.ct.mean(nl + 1, nl2 if nl2 >= 0 else len(text)) if nl < len(text) else None
             if conf is not None and conf < r.min_conf:
                 r.flag(fld, f"something is written after its label but OCR could not read it "
                             f"(confidence {conf:.0f} < {r.min_conf:.0f}); check the original")

@@ -116,6 +116,8 @@ def find_icd10(text: str, lookup: Lookup) -> list[FoundCode]:
             raw = m.group(1).rstrip(".")
             if len(raw.replace(".", "")) < 3:
                 continue
+            if len(raw) == 3 and re.match(r"\.\s?[^\sA-Za-z(]", line[m.start(1) + 3:m.start(1) + 6]):
+                continue  # "M54. \7": a code cut short by a misread, not the 3-character code
             before = line[max(0, m.start() - 2):m.start()]
             after = line[m.end():m.end() + 2]
             bracketed = bool(re.search(r"[\[(]\s*$", before)) and bool(re.match(r"\s*[\])]", after))

@@ -24,6 +24,11 @@ class ConfText:
         vals = [c for c in self._conf[start:end] if c is not None]
         return min(vals) if vals else None
 
+    def mean(self, start: int, end: int) -> float | None:
+        """Mean OCR confidence over text[start:end] (per character); None when no OCR word is there."""
+        vals = [c for c in self._conf[start:end] if c is not None]
+        return sum(vals) / len(vals) if vals else None
+
 
 def join_pages(pages: list[PageText]) -> ConfText:
     parts: list[str] = []

@@ -22,7 +22,7 @@ _PATTERNS = [
     # 11/03/2026, 11-3-26, 11.03.2026 (month first, as in the US)
     re.compile(r"(?<![\d/.-])(?P<m>\d{1,2})\s?(?P<sep>[/.-])\s?(?P<d>\d{1,2})\s?(?P=sep)\s?(?P<y>(?:19|20)\d\d|\d\d)(?![\d/-])"),
     # Nov 3, 2026 / November 3rd 2026 / Nov. 03 2026
-    re.compile(r"(?<![a-z])" + _MON + r"\s*(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s*(?P<y>(?:19|20)\d\d)(?!\d)", re.I),
+    re.compile(r"(?<![a-z])" + _MON + r"[\s-]*(?P<d>\d{1,2})(?:st|nd|rd|th)?,?[\s-]*(?P<y>(?:19|20)\d\d)(?!\d)", re.I),
     # 3 November 2026 / 3rd Nov, 2026 / 03-Nov-2026
     re.compile(r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s-]*(?:of\s+)?" + _MON + r",?[\s-]*(?P<y>(?:19|20)\d\d)(?!\d)", re.I),
 ]

@@ -16,7 +16,7 @@ _N = rf"(?P<lo>{NUMBER})(?:\s*(?:-|–|to|or)\s*(?P<hi>{NUMBER}))?"
 _WEEK = r"(?:wks?|weeks?|weekly|wk\.)"
 FREQ_PATTERNS = [
     # 2x/week, 2 x per wk, 1-2x/week, 3 times a week, 1 time per week, 3 visits per week, 2/wk
-    re.compile(rf"(?<![\w.]){_N}\s*(?:x|×|times?|visits?|sessions?|treatments?)?\s*(?:/|per|a|each|every|p)\s*{_WEEK}(?![a-z])", re.I),
+    re.compile(rf"(?<![\w.]){_N}\s*(?:x|×|times?|visits?|sessions?|treatments?|days?)?\s*(?:/|per|a|each|every|p)\s*{_WEEK}(?![a-z])", re.I),
     re.compile(rf"(?<![\w.]){_N}\s*(?:x|×|times?|visits?|sessions?)\s*{_WEEK}(?![a-z])", re.I),
     # twice weekly, once a week, three times weekly
     re.compile(rf"(?<![\w])(?P<lo>once|twice|thrice)(?:\s*(?:-|to|or)\s*(?P<hi>twice|thrice|{NUMBER}\s*times))?\s*(?:a|per|each|every)?\s*{_WEEK}(?![a-z])", re.I),

@@ -24,7 +24,7 @@ DOB = re.compile(r"(?<![A-Za-z])(?:D\.?\s?O\.?\s?B\.?|date\s+of\s+birth|birth\s*
 # OCR reads "DOB" as "poB", "D0B", "pop": accepted on OCR text only, and only right before a date
 DOB_OCR = re.compile(r"(?<![A-Za-z])[DdPp][Oo0][BbPpSs8e](?![A-Za-z])")
 # OCR reads a bare "Date" label as "Rate", "Bate", "Oate": OCR text only, and only right before a date
-DATE_OCR = re.compile(r"(?<![A-Za-z])[DRBO0][Aa]te(?![A-Za-z])")
+DATE_OCR = re.compile(r"(?<![A-Za-z])[DdRBOPp0][Aa]te(?![A-Za-z])")
 START = re.compile(r"(?<![A-Za-z])(?:start(?:ing)?(?:\s+(?:date|on))?|begin(?:ning)?(?:\s+(?:date|on))?|commence(?:s|ment)?(?:\s+(?:date|on))?"
                    r"|effective(?:\s+(?:date|from))?|valid\s+from|first\s+visit(?:\s+date)?|from\s+date)(?![A-Za-z])", re.I)
 END = re.compile(r"(?<![A-Za-z])(?:end(?:ing)?(?:\s+(?:date|on|by))?|expir(?:es|ation|y|ing)(?:\s+(?:date|on))?|exp\.?(?:\s+date)?"
@@ -113,7 +113,9 @@ def column_values(text: str, label: re.Pattern, kind: str) -> list[Hit]:
             elif kind == "name":
                 name = leading_name(nxt)
                 if name:
-                    out.append(Hit(name, ns, ns + len(nxt.split("  ")[0])))
+                    from parsers.fields.patient import _name_extent
+
+                    out.append(Hit(name, ns, ns + _name_extent(nxt, name)))
             break
     return out
 

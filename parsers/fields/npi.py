@@ -15,6 +15,9 @@ _NOT_NPI = re.compile(r"\b(?:ph(?:one)?|tel|fax|f|p|cell|mobile|call|member|mbr|
                       r"policy|group|auth(?:orization)?|ref(?:erral)?|dea|tax|ein|license|lic|pad|#)\W*$", re.I)
 
 
+_GROUP = re.compile(r"\b(?:group|organi[sz]ation(?:al)?|org|practice|facility|billing|clinic|type\s*2)\b[\s:#-]*$", re.I)
+
+
 def luhn_ok(npi: str) -> bool:
     """The NPI check digit: Luhn over "80840" + the 10 digits."""
     if not (isinstance(npi, str) and len(npi) == 10 and npi.isdigit()):
@@ -50,8 +53,15 @@ def find_npi_span(text: str) -> tuple[str, int, int] | None:
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
+    group: tuple[str, int, int] | None = None
     for i, line in enumerate(lines):
         for m in NPI_LABEL.finditer(line):
+            if _GROUP.search(line[:m.start()][-30:]):
+                # a practice's (type 2) NPI: the prescriber's own wins when written too
+                d = _digits_after(line[m.end():])
+                if d and group is None:
+                    group = re.sub(r"\D", "", d.group(1)), starts[i] + m.end() + d.start(1), starts[i] + m.end() + d.end(1)
+                continue
             d = _digits_after(line[m.end():])
             if d:
                 return re.sub(r"\D", "", d.group(1)), starts[i] + m.end() + d.start(1), starts[i] + m.end() + d.end(1)
@@ -61,6 +71,8 @@ def find_npi_span(text: str) -> tuple[str, int, int] | None:
                     tens = list(_TEN.finditer(lines[j]))
                     if len(tens) == 1:
                         return tens[0].group(1), starts[j] + tens[0].start(1), starts[j] + tens[0].end(1)
+    if group:
+        return group
     for i, line in enumerate(lines):
         for m in _TEN.finditer(line):
             value = m.group(1)

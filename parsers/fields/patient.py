@@ -67,9 +67,16 @@ def leading_name(text: str) -> str | None:
     words = re.split(r"(\s+)", m.group(0))
     # stop at the first word that is a label or a stop word
     kept = []
+    shouted = None
     for w in words:
-        if w.strip() and w.strip(",. ").lower() in STOP_WORDS:
+        core = w.strip(",. ")
+        if core and core.lower() in STOP_WORDS:
             break
+        if core and len(core) > 1:
+            if shouted is None:
+                shouted = core.isupper()
+            elif shouted and not core.isupper():
+                break  # "NELSON, RYAN pate": a misread label after a name in capitals
         kept.append(w)
     return clean_name("".join(kept))
 
@@ -86,6 +93,15 @@ _PROSE = re.compile(rf"(?i:my patient|our (?:mutual )?patient|the patient|patien
                     rf",?[ \t]+((?:{_CAP}[ \t]+)(?:[A-Z]\.?[ \t]+)?(?:(?:van|von|de|der|del|la|le|da|di|st\.?)[ \t]+)*{_CAP}(?:[ \t]+{_CAP})?)"
                     rf"(?=[ \t]*(?:[,(.]|for\b|who\b|is\b|has\b|DOB\b|\n|$))")
 _LEAD_DOB = re.compile(rf"^((?:{_CAP},?[ \t]+)(?:[A-Z]\.?[ \t]+)?{_CAP}(?:[ \t]+{_CAP})?)[ \t]*[(,/–-][ \t]*(?i:DOB|D\.O\.B|date of birth|birth ?date|born)", re.M)
+
+
+PARTICLES = {"de", "la", "da", "di", "du", "le", "van", "von", "der", "del", "st", "al", "el", "ap", "bin", "ibn"}
+
+
+def odd_tokens(name: str) -> bool:
+    """A two-letter word that is neither an initial nor a particle ("Ct Mitchell"): on a scan,
+    likelier OCR debris than part of the name."""
+    return any(len(w) == 2 and not w.endswith(".") and w.lower() not in PARTICLES for w in name.split())
 
 
 def _name_extent(rest: str, name: str) -> int:
