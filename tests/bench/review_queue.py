@@ -103,12 +103,19 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000, help="prescriptions waiting for review")
     ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--queue-index", action="store_true",
+                    help="add an index on prescriptions (status, created_at, id) first, to compare")
     args = ap.parse_args()
     with pg_database("benchqueue") as url, tempfile.TemporaryDirectory() as tmp:
         engine = get_engine(url)
         ensure_schema(engine)
         secs = bulk_insert(engine, args.rows, args.rows // 2)
         print(f"inserted {args.rows} waiting + {args.rows // 2} filed prescriptions in {secs:.1f} s")
+        if args.queue_index:
+            with engine.begin() as conn:
+                conn.exec_driver_sql("CREATE INDEX bench_queue ON prescriptions (status, created_at, id)")
+                conn.exec_driver_sql("ANALYZE prescriptions")
+            print("with an index on prescriptions (status, created_at, id)")
         env = make_env(url, Path(tmp))
         env.add_user("bench")
         server, base = serve(env.app)
