@@ -98,7 +98,8 @@ def _first(hits: list[L.Hit], exclude: list[tuple[int, int]] = ()) -> L.Hit | No
 
 def _dates(r: _Reader, body: bool, header_date: date | None) -> dict[str, date | None]:
     text = r.ct.text
-    dob_ocr = L.dated_after(text, L.DOB_OCR, window=16) if r.ct.source == "ocr" else []
+    dob_ocr = (L.dated_after(text, L.DOB_OCR, window=16) + L.column_values(text, L.DOB_OCR, "date")
+               if r.ct.source == "ocr" else [])
     dob = _first(L.dated_after(text, L.DOB) + L.column_values(text, L.DOB, "date") + dob_ocr)
     taken = [(dob.start, dob.end)] if dob else []
     start = _first(L.dated_after(text, L.START, exclude=taken)
@@ -273,7 +274,8 @@ def parse_prescription(message: Message, settings=None) -> tuple[Prescription, l
         ct = join_pages(message.body.pages)
         if ct.text.strip():
             candidates.append((prescription_score(ct.text), 0, ct, None))
-    best = max(candidates, key=lambda c: (c[0], c[1]), default=None)
+    # an attached prescription wins over the covering mail, even when the mail says more (a poor scan)
+    best = max(candidates, key=lambda c: (c[1] == 1 and c[0] >= MIN_SCORE, c[0], c[1]), default=None)
     if best is None or best[0] < MIN_SCORE:
         if any(doc.error for doc in message.documents):
             return Prescription(), []  # `unreadable_document` already says why nothing was read

@@ -23,6 +23,7 @@ DX_LABEL = re.compile(r"\b(?:icd[\s-]*10(?:[\s-]*cm)?|icd|dx|diagnos[ie]s|diagno
 _HEADING_DX = re.compile(r"^\W*(?:icd[\s-]*10[\w\s-]*|diagnos[ie]s[\w\s/()-]*|dx[\w\s()-]*|assessment)\W*$", re.I)
 _HEADING_OTHER = re.compile(r"^\W*(?:comments?|referral (?:for|details)|treatment|order|procedure|procedures|procedure codes|"
                             r"special instructions|frequency|plan|signature|physician|provider|notes?)\b", re.I)
+_COMMA_SLIP = re.compile(r"(?<=\b[A-Z]\d[0-9A-Z]),(?=\d)")
 _FIRST_FIX = {"$": "S", "5": "S", "6": "G", "8": "B", "0": "O"}
 _DIGIT_FIX = {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "B": "8", "S": "5", "Z": "2", "G": "6"}
 
@@ -35,7 +36,7 @@ CPT_CODES = frozenset({
     "97545", "97546", "97550", "97551", "97552", "97750", "97755", "97760", "97761", "97763", "97799", "98940",
     "98941", "98942", "20560", "20561"})
 _STATE_BEFORE = re.compile(r"(?:\b[A-Z]{2}|Oregon|Washington)\s*$")
-_CHECKED = re.compile(r"(?:☒|☑|■|✓|✔|✗|✘|\[\s*[xX✓✔]\s*\]|\(\s*[xX✓✔]\s*\)|\b[xX]\]|M?X\]|(?<![\w\[(])[xX](?=\s))\s*$")
+_CHECKED = re.compile(r"(?:☒|☑|■|✓|✔|✗|✘|[\[({]\s*[xX✓✔%]\s*[\])}]|\b[xX]\]|M?X\]|(?<![\w\[(])[xX](?=\s))\s*$")
 _BOX = re.compile(r"(?:☐|□|\[\s*\]|\(\s*\))\s*$")
 
 
@@ -112,6 +113,7 @@ def find_icd10(text: str, lookup: Lookup) -> list[FoundCode]:
     seen: set[str] = set()
     offset = 0
     for i, line in enumerate(lines):
+        line = _COMMA_SLIP.sub(".", line)  # "M54,50": a comma read for the dot (same length, offsets kept)
         for m in _TOKEN.finditer(line):
             raw = m.group(1).rstrip(".")
             if len(raw.replace(".", "")) < 3:
