@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import exc as sa_exc
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -115,6 +116,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return render(request, "error.html", status_code=503, title="Try again in a minute",
                       text="The records database cannot be reached just now; nothing was changed. "
                            "Try again in a minute, or tell the person who looks after the server.")
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError):
+        where = ", ".join(str(e.get("loc", ["?"])[-1]) for e in exc.errors())
+        if _wants_json(request):
+            return JSONResponse({"error": f"Not understood: {where}"}, status_code=400)
+        return render(request, "error.html", status_code=400, title="Not understood",
+                      text=f"Something in the address or the form is not right ({where}).")
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException):

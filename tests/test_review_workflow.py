@@ -53,6 +53,8 @@ def test_queue_lists_oldest_first_with_alerts_in_plain_words_and_filters(review_
     assert f'href="/rx/{old}"' in older and f'href="/rx/{new}"' not in older
     assert "Nothing matches" in staff.get("/queue", params={"prescriber": "no such doctor"}).text
     assert "Not a date" in staff.get("/queue", params={"since": "yesterday"}).text
+    bad = staff.get("/queue", params={"page": "two"})
+    assert bad.status_code == 400 and "not right (page)" in bad.text
 
 
 def test_detail_shows_the_original_beside_the_fields(review_env, staff):  # noqa: F811
