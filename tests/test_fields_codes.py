@@ -52,3 +52,12 @@ def test_cpt_only_checked_boxes():
 
 def test_zip_codes_are_not_cpt():
     assert find_cpt("532 Riverside Dr\nMedford, OR 97501\nHillsboro, OR 97124") == []
+
+
+def test_code_with_dash_description_and_cpt_modifiers():
+    assert codes("Dx: M54.2-Cervicalgia; M62.830-spasm; call 555-1234") == ["M54.2", "M62.830"]
+    assert find_cpt("CPT: 97140-GP, 97124-59 x 2 units") == ["97140", "97124"]
+
+
+def test_ocr_comma_for_dot():
+    assert codes("Dx: M54,50 - LBP") == ["M54.50"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 Lookup = Callable[[str], object | None]
 
 # a token that may be an ICD-10-CM code, possibly misread (letters/digits swapped by OCR)
-_TOKEN = re.compile(r"(?<![A-Za-z0-9$#/-])([A-Za-z$5680][0-9OoIlBSZG|][0-9A-Za-z|]\.?[0-9A-Za-z]{0,4})(?![A-Za-z0-9/-]|\.\d)")
+_TOKEN = re.compile(r"(?<![A-Za-z0-9$#/-])([A-Za-z$5680][0-9OoIlBSZG|][0-9A-Za-z|]\.?[0-9A-Za-z]{0,4})(?![A-Za-z0-9/]|-\d|\.\d)")
 _STRICT = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?")
 _UNDOTTED = re.compile(r"[A-Za-z][0-9][0-9A-Za-z][0-9A-Za-z]{0,4}")
 DX_LABEL = re.compile(r"\b(?:icd[\s-]*10(?:[\s-]*cm)?|icd|dx|diagnos[ie]s|diagnosis codes?|diag|impression|assessment|reason for referral)\b", re.I)
@@ -27,7 +27,7 @@ _COMMA_SLIP = re.compile(r"(?<=\b[A-Z]\d[0-9A-Z]),(?=\d)")
 _FIRST_FIX = {"$": "S", "5": "S", "6": "G", "8": "B", "0": "O"}
 _DIGIT_FIX = {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "B": "8", "S": "5", "Z": "2", "G": "6"}
 
-CPT_RE = re.compile(r"(?<![\w.#/-])(97\d{3}|9894[0-2]|20560|20561)(?![\w/-]|\.\d)")
+CPT_RE = re.compile(r"(?<![\w.#/-])(97\d{3}|9894[0-2]|20560|20561)(?![\w/]|-(?![A-Z0-9]{2}\b)|\.\d)")
 # physical medicine and rehabilitation codes a massage / PT clinic sees (an Oregon ZIP code 97501 is not one)
 CPT_CODES = frozenset({
     "97010", "97012", "97014", "97016", "97018", "97022", "97024", "97026", "97028", "97032", "97033", "97034",

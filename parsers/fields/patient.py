@@ -90,9 +90,9 @@ _NOT_PATIENT = re.compile(r"provider|physician|printed|doctor|prescriber|signatu
 _CAP = r"[^\W\d_a-z][\w'’\-]*"
 _PROSE = re.compile(rf"(?i:my patient|our (?:mutual )?patient|the patient|patient|referring|refer|treat|seeing|schedule|see|"
                     rf"prescription for|referral for|order for|rx for)"
-                    rf",?[ \t]+((?:{_CAP}[ \t]+)(?:[A-Z]\.?[ \t]+)?(?:(?:van|von|de|der|del|la|le|da|di|st\.?)[ \t]+)*{_CAP}(?:[ \t]+{_CAP})?)"
+                    rf",?[ \t]+(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t]+)?((?:{_CAP}[ \t]+)(?:[A-Z]\.?[ \t]+)?(?:(?:van|von|de|der|del|la|le|da|di|st\.?)[ \t]+)*{_CAP}(?:[ \t]+{_CAP})?)"
                     rf"(?=[ \t]*(?:[,(.]|for\b|who\b|is\b|has\b|DOB\b|\n|$))")
-_LEAD_DOB = re.compile(rf"^((?:{_CAP},?[ \t]+)(?:[A-Z]\.?[ \t]+)?{_CAP}(?:[ \t]+{_CAP})?)[ \t]*[(,/–-][ \t]*(?i:DOB|D\.O\.B|date of birth|birth ?date|born)", re.M)
+_LEAD_DOB = re.compile(rf"^(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t]+)?((?:{_CAP},?[ \t]+)(?:[A-Z]\.?[ \t]+)?{_CAP}(?:[ \t]+{_CAP})?)[ \t]*[(,/–-][ \t]*(?i:DOB|D\.O\.B|date of birth|birth ?date|born)", re.M)
 
 
 PARTICLES = {"de", "la", "da", "di", "du", "le", "van", "von", "der", "del", "st", "al", "el", "ap", "bin", "ibn"}
