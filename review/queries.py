@@ -64,6 +64,15 @@ def queue(s: Session, flt: QueueFilter, page: int = 1, page_size: int = 50) -> t
     return list(rows.values()), total
 
 
+def next_waiting(s: Session, rx: Prescription) -> int | None:
+    """The prescription waiting after this one (oldest first), else the oldest other one waiting."""
+    waiting = select(Prescription.id).where(Prescription.status == "needs_review", Prescription.id != rx.id)
+    after = s.scalar(waiting.where(or_(Prescription.created_at > rx.created_at,
+                                       and_(Prescription.created_at == rx.created_at, Prescription.id > rx.id)))
+                     .order_by(Prescription.created_at, Prescription.id).limit(1))
+    return after or s.scalar(waiting.order_by(Prescription.created_at, Prescription.id).limit(1))
+
+
 @dataclass
 class Counts:
     waiting: int

@@ -37,7 +37,7 @@ def _page(request: Request, s: Session, rx_id: int, typed: dict | None = None, e
     return render(request, "detail.html", status_code=422 if error else 200, rx=rx, docs=docs,
                   body=documents.body_text(rx, store), fields=FIELDS, values=_values(rx, typed), error=error,
                   client_q=client_q, clients=clients,
-                  open_errors=actions.open_errors(rx),
+                  open_errors=actions.open_errors(rx), next_id=queries.next_waiting(s, rx),
                   findings=recheck.findings(rx, request.app.state.settings.rules_file),
                   audit=sorted(rx.audit, key=lambda a: (a.at, a.id), reverse=True))
 

@@ -79,6 +79,8 @@ def test_detail_shows_the_original_beside_the_fields(review_env, staff):  # noqa
     for field in ("f-patient_dob", "f-start_date", "f-end_date", "dx-1", "f-prescriber_npi", "reject-reason"):
         assert f'for="{field}"' in html and f'id="{field}"' in html
     assert staff.get("/rx/999999").status_code == 404
+    later = review_env.seed(codes=("M54.5",))
+    assert f'href="/rx/{later}" rel="next"' in staff.get(f"/rx/{rx_id}").text
 
 
 def test_fix_a_code_resolve_the_alert_and_approve(review_env, staff):  # noqa: F811
