@@ -12,8 +12,8 @@
       .then(function (data) {
         if (!data || input.value.trim() !== q) { return; }
         if (data.valid) {
-          info.textContent = data.code + ": " + data.description;
-          info.className = "code-info good";
+          info.textContent = data.code + ": " + data.description + (data.note ? " (note: " + data.note + ")" : "");
+          info.className = data.note ? "code-info" : "code-info good";
           input.setAttribute("aria-invalid", "false");
         } else {
           info.textContent = data.problem || "Not a code";
