@@ -83,11 +83,21 @@ class Service:
                     log_event(log, "service.idle")
                     break
         finally:
+            self._last_settle()
             self._close_mailbox()
             self.workers.stop()
             self.broker.close()
             log_event(log, "service.stopped")
         return 0
+
+    def _last_settle(self) -> None:
+        """On the way out, move what was filed meanwhile (else the next start does it)."""
+        try:
+            if self.mailbox is not None:
+                self.mailbox.end_idle()
+            self._settle()
+        except Exception as exc:  # noqa: BLE001 - stopping anyway; nothing is lost
+            log_event(log, "service.settle_skipped", level=logging.WARNING, error=type(exc).__name__)
 
     def _retrying(self, what: str, fn) -> None:
         delay = 0.5

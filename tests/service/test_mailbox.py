@@ -104,3 +104,34 @@ def test_run_without_source_says_so(tmp_path):
                          cwd=tmp_path, timeout=60)
     assert out.returncode == 78
     assert "RXINTAKE_IMAP_HOST" in out.stderr and "RXINTAKE_INBOX_DIR" in out.stderr
+
+
+def test_new_uidvalidity_rescans_without_filing_again(mailbox, tmp_path):
+    """The watched folder re-created (new UIDVALIDITY) with the same messages: moved, not re-filed."""
+    raws = [dev_raw(c) for c in FAST[:2]]
+    c = mailbox.client()
+    try:
+        if c.folder_exists("Rx"):
+            c.delete_folder("Rx")
+        c.create_folder("Rx")
+        first = c.select_folder("Rx")[b"UIDVALIDITY"]
+    finally:
+        c.logout()
+    mailbox.append(raws, folder="Rx")
+    env = service_env(tmp_path, **mailbox.env(), RXINTAKE_BROKER_URL="stub", RXINTAKE_IMAP_FOLDER="Rx")
+    run_until_idle(env, log=tmp_path / "run1.log", timeout=120)
+    assert len(export(env)) == 2
+    c = mailbox.client()
+    try:
+        c.delete_folder("Rx")
+        c.create_folder("Rx")
+        second = c.select_folder("Rx")[b"UIDVALIDITY"]
+    finally:
+        c.logout()
+    assert second != first
+    mailbox.append(raws, folder="Rx")
+    run_until_idle(env, log=tmp_path / "run2.log", timeout=120)
+    assert len(export(env)) == 2, "no second record for the same message"
+    assert mailbox.count("Rx") == 0
+    assert sorted(mailbox.message_ids("Processed")) == sorted([message_id(r) for r in raws] * 2)
+    assert f'"uidvalidity": {second}' in (tmp_path / "run2.log").read_text()
