@@ -138,3 +138,12 @@ def test_a_lost_database_gives_a_clear_answer_not_a_crash(tmp_path):
     page = client.get("/queue")
     assert page.status_code == 503 and "cannot be reached" in page.text
     assert client.get("/api/codes?q=M54.2").status_code == 503
+
+
+def test_cookie_is_secure_only_when_served_over_tls(db_url, tmp_path):  # noqa: F811
+    from tests.review_seed import make_env
+
+    env = make_env(db_url, tmp_path, review_cookie_secure=True, review_secret_key="s" * 48)
+    client = TestClient(env.app, base_url="https://testserver")
+    assert "Secure" in client.get("/login").headers["set-cookie"]
+    assert not (tmp_path / "review-secret.key").exists()  # the configured key is used, none generated
