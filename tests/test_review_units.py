@@ -111,3 +111,12 @@ def test_passwords_sessions_and_throttle():
     assert throttle.locked("MARIA")
     throttle.succeeded("maria")
     assert not throttle.locked("maria")
+
+
+def test_signing_key_is_generated_once_and_kept_private(tmp_path):
+    from review.security import secret_key
+
+    key = secret_key(None, tmp_path)
+    assert len(key) >= 40 and secret_key(None, tmp_path) == key
+    assert (tmp_path / "review-secret.key").stat().st_mode & 0o777 == 0o600
+    assert secret_key("configured", tmp_path) == "configured"
