@@ -72,12 +72,14 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     if k == "stub":
         broker = StubBroker(middleware=mw)
     elif k == "redis":
+        import redis
         from dramatiq.brokers.redis import RedisBroker
-        broker = RedisBroker(url=url, middleware=mw, namespace="rxintake",
+
+        client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=10)
+        broker = RedisBroker(client=client, middleware=mw, namespace="rxintake",
                              heartbeat_timeout=int(settings.redis_heartbeat_timeout_seconds * 1000),
                              maintenance_chance=settings.redis_maintenance_chance,
-                             dead_message_ttl=settings.redis_dead_message_ttl_seconds * 1000,
-                             socket_timeout=10, socket_connect_timeout=5, health_check_interval=10)
+                             dead_message_ttl=settings.redis_dead_message_ttl_seconds * 1000)
     else:
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
         broker = RabbitmqBroker(url=url, middleware=mw, confirm_delivery=True)

@@ -145,10 +145,14 @@ class Service:
             log_event(log, "service.transient", level=logging.WARNING, error=type(exc).__name__)
             self.stop.wait(1.0)
         except Exception as exc:  # noqa: BLE001
-            if not is_transient(exc):
-                raise
-            log_event(log, "service.transient", level=logging.WARNING, error=type(exc).__name__)
-            self.stop.wait(1.0)
+            if is_transient(exc):
+                log_event(log, "service.transient", level=logging.WARNING, error=type(exc).__name__)
+                self.stop.wait(1.0)
+            elif self.until_idle:
+                raise  # a batch run reports the fault through its exit status
+            else:  # the long-running service carries on; the log names the fault
+                log.exception("service.pass_failed")
+                self.stop.wait(5.0)
         return False
 
     def _idle(self) -> bool:
