@@ -44,9 +44,9 @@ def _local(dt: datetime | None) -> str:
 
 
 def _wants_json(request: Request) -> bool:
+    """Data and files get a status code a script understands; pages and forms get a page for a person."""
     path = request.url.path
-    return (path.startswith("/api/") or request.method != "GET"
-            or path.endswith((".png", ".pdf", ".eml", "/original")))
+    return path.startswith("/api/") or path.endswith((".png", ".pdf", ".eml", "/original"))
 
 
 def routers() -> list:
@@ -127,7 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException):
-        if _wants_json(request) and exc.status_code != 403:
+        if _wants_json(request):
             return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
         return render(request, "error.html", status_code=exc.status_code, title="Not possible",
                       text=str(exc.detail))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Iterator
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
@@ -44,8 +44,15 @@ def redirect(url: str) -> RedirectResponse:
 
 
 def login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return redirect(f"/login?next={quote(target, safe='')}")
+    """To the login page, then back: to the page asked for, or for a form sent after the session
+    ended, to the page the form was on (what was typed must be typed again)."""
+    if request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    else:
+        ref = urlsplit(request.headers.get("referer", ""))
+        same = ref.netloc == request.headers.get("host") and ref.path.startswith("/")
+        target = ref.path if same else "/queue"
+    return redirect(f"/login?next={quote(safe_next(target), safe='')}")
 
 
 def render(request: Request, name: str, status_code: int = 200, **context) -> object:
