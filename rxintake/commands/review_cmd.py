@@ -64,8 +64,10 @@ def review(
     import uvicorn
 
     from review.app import create_app
+    from rxintake.logs import setup_logging
     from rxintake.settings import get_settings
 
+    setup_logging()  # logins, approvals, rejections as JSON lines on stderr (ids and user names only)
     settings = get_settings()
     host = host or settings.review_host
     port = port or settings.review_port
