@@ -121,19 +121,68 @@ service imap-login {{
 """
 
 
-class Dovecot:
-    """Start with `start()`, stop with `stop()`; `env()` gives the RXINTAKE_IMAP_* settings."""
+OAUTH2_CONF = """\
+auth_mechanisms = plain login xoauth2 oauthbearer
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/oauth2.conf
+}}
+"""
 
-    def __init__(self, extra_conf: str = ""):
+
+def jwt_hs256(key: bytes, claims: dict) -> str:
+    """A signed JWT, as an OAuth2 server would issue (Dovecot validates it locally)."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    def b64(b: bytes) -> bytes:
+        return base64.urlsafe_b64encode(b).rstrip(b"=")
+
+    signing = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()) + b"." + b64(json.dumps(claims).encode())
+    return (signing + b"." + b64(hmac.new(key, signing, hashlib.sha256).digest())).decode()
+
+
+class Dovecot:
+    """Start with `start()`, stop with `stop()`; `env()` gives the RXINTAKE_IMAP_* settings.
+
+    With `oauth2_key`, XOAUTH2/OAUTHBEARER logins take JWTs signed with that key (`token()`).
+    """
+
+    def __init__(self, extra_conf: str = "", oauth2_key: bytes | None = None):
         self.root = Path(tempfile.mkdtemp(prefix="rxintake-dovecot-"))
         os.chmod(self.root, 0o755)
         self.port = free_port()
         self.extra = extra_conf
+        self.oauth2_key = oauth2_key
         self.proc: subprocess.Popen | None = None
+
+    def _oauth2_setup(self) -> None:
+        import base64
+
+        keys = self.root / "keys"
+        for sub in ("shared/default/HS256", "default/HS256"):
+            (keys / sub).mkdir(parents=True, exist_ok=True)
+            (keys / sub / "default").write_text(base64.b64encode(self.oauth2_key).decode())
+        for path in [keys, *keys.rglob("*")]:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        (self.root / "oauth2.conf").write_text(
+            f"introspection_mode = local\nlocal_validation_key_dict = fs:posix:prefix={keys}/\n"
+            "username_attribute = email\nusername_format = %u\n")
+        self.extra += OAUTH2_CONF.format(root=self.root)
+
+    def token(self, key: bytes | None = None, lifetime: int = 300) -> str:
+        now = int(time.time())
+        return jwt_hs256(key or self.oauth2_key, {"email": USER, "sub": USER, "iat": now, "nbf": now,
+                                                  "exp": now + lifetime})
 
     def start(self) -> "Dovecot":
         root = self.root
         self.ca_file, _, _ = make_certs(root)
+        if self.oauth2_key:
+            self._oauth2_setup()
         mail_user = pwd.getpwnam("dovecot")
         (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
         for d in ("run", "state", f"home/{USER}"):

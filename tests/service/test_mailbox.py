@@ -11,7 +11,7 @@ import pytest
 from rxintake.errors import ConfigError, MailboxLoginError, TransientError
 from rxintake.settings import Settings
 from tests.dovecot import Dovecot
-from tests.service.conftest import FAST, dev_raw, export, message_id, run_until_idle, service_env
+from tests.service.conftest import RXINTAKE, FAST, dev_raw, export, message_id, run_until_idle, service_env
 from worker.mailbox import Mailbox
 from worker.oauth import command_token_source
 
@@ -135,3 +135,32 @@ def test_new_uidvalidity_rescans_without_filing_again(mailbox, tmp_path):
     assert mailbox.count("Rx") == 0
     assert sorted(mailbox.message_ids("Processed")) == sorted([message_id(r) for r in raws] * 2)
     assert f'"uidvalidity": {second}' in (tmp_path / "run2.log").read_text()
+
+
+def test_xoauth2_login_with_a_token_command(tmp_path):
+    """The token command's output is the XOAUTH2 bearer token; a token the server rejects stops the
+    service with a clear login error (exit 78)."""
+    key = b"clinic-test-signing-key-0123456789"
+    d = Dovecot(oauth2_key=key).start()
+    try:
+        script = tmp_path / "get-token"
+        script.write_text(f"#!/bin/sh\n# what a clinic's script prints after its OAuth2 flow\necho {d.token(lifetime=900)}\n")
+        script.chmod(0o700)
+        d.append([dev_raw(FAST[0])])
+        env = service_env(tmp_path, **d.env(), RXINTAKE_BROKER_URL="stub", RXINTAKE_IMAP_AUTH="xoauth2",
+                          RXINTAKE_IMAP_OAUTH_TOKEN_COMMAND=str(script))
+        del env["RXINTAKE_IMAP_PASSWORD"]
+        run_until_idle(env, log=tmp_path / "run.log", timeout=120)
+        assert d.count("Processed") == 1 and d.count("INBOX") == 0
+        assert len(export(env)) == 1
+
+        wrong = tmp_path / "wrong-token"
+        wrong.write_text(f"#!/bin/sh\necho {d.token(key=b'another-key-entirely-000000000000')}\n")
+        wrong.chmod(0o700)
+        env["RXINTAKE_IMAP_OAUTH_TOKEN_COMMAND"] = str(wrong)
+        out = subprocess.run([RXINTAKE, "run", "--until-idle"], env=env, cwd=tmp_path, capture_output=True,
+                             text=True, timeout=120)
+        assert out.returncode == 78, out.stderr[-2000:]
+        assert "refused the login" in out.stderr
+    finally:
+        d.stop()
