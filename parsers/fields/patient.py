@@ -83,7 +83,7 @@ def leading_name(text: str) -> str | None:
 
 _PT_LABEL = re.compile(r"(?<![A-Za-z])(?:patient(?:'s)?\s*(?:full\s*)?name|pt\.?\s*name|client\s*name|member\s*name|patient|pt|client"
                        r"|name|re|regarding)\s*(?:\([^)\n]{0,20}\))?(?:\s*:\s*|\s+[-–]\s+)", re.I)
-_PT_BARE = re.compile(r"^\s*(?:patient\s+name|patient|name)\s+(?=[A-Z])", re.I | re.M)
+_PT_BARE = re.compile(r"^[ \t]*(?:patient[ \t]+name|patient|name)[ \t]+(?=[A-Z])", re.I | re.M)
 _PT_HEADER = re.compile(r"(?<![A-Za-z])patient(?:'s)?\s+name(?:\s*\([^)\n]*\))?", re.I)
 _NOT_PATIENT = re.compile(r"provider|physician|printed|doctor|prescriber|signature|emergency|insured|guarantor|contact|"
                           r"practice|facility|clinic|user|refer\s+to|department|plan|insurance", re.I)
@@ -116,11 +116,11 @@ def find_patient(text: str) -> tuple[str, int, int] | None:
     text = text or ""
     for rx in (_PT_LABEL, _PT_BARE):
         for m in rx.finditer(text):
-            line_start = text.rfind("\n", 0, m.start()) + 1
+            line_start = max(text.rfind("\n", 0, m.start()) + 1, m.start() - 60)
             if _NOT_PATIENT.search(text[line_start:m.end()]):
                 continue
             line_end = text.find("\n", m.end())
-            rest = text[m.end():line_end if line_end >= 0 else len(text)]
+            rest = text[m.end():line_end if line_end >= 0 else len(text)][:120]
             name = leading_name(rest)
             if name:
                 return name, m.end(), m.end() + _name_extent(rest, name)

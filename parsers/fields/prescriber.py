@@ -10,7 +10,7 @@ from parsers.fields.patient import CREDENTIALS, clean_name
 _LABEL = re.compile(r"(?:authori[sz]ing|ordering|referring|prescribing|attending|treating|signing)\s+(?:provider|physician|clinician|doctor)"
                     r"|(?:provider|physician|prescriber|doctor|referred\s+by|electronically\s+signed\s+by|signed\s+by|ordered\s+by)",
                     re.I)
-_NAME_CRED = re.compile(rf"(?:Dr\.?[ \t]+)?((?:[^\W\d_][\w'’.\-]*[ \t]+){{1,3}}[^\W\d_][\w'’\-]*),?[ \t]+({CREDENTIALS})(?![A-Za-z])")
+_NAME_CRED = re.compile(rf"(?<![\w'’.\-])(?:Dr\.?[ \t]+)?((?:[^\W\d_][\w'’.\-]*[ \t]+){{1,3}}[^\W\d_][\w'’\-]*),?[ \t]+({CREDENTIALS})(?![A-Za-z])")
 _DR = re.compile(r"\bDr\.?[ \t]+((?:[A-Z][\w'’.\-]*[ \t]+){0,2}[A-Z][\w'’\-]+)")
 
 
@@ -24,7 +24,8 @@ def find_prescriber(text: str) -> str | None:
     """The prescriber as "First Last, CRED" (credential kept when written), or None."""
     text = text or ""
     for m in _LABEL.finditer(text):
-        line = text[m.end():text.find("\n", m.end()) if "\n" in text[m.end():] else len(text)]
+        nl = text.find("\n", m.end())
+        line = text[m.end():nl if nl >= 0 else len(text)][:120]
         line = re.sub(r"^[\s:#\-–]+", "", line)
         line = re.split(r"\s(?:on|at)\s+\d|\(|\s{2,}|\bNPI\b|\d", line)[0]
         cred = None
