@@ -21,9 +21,10 @@ class QueueFilter:
     prescriber: str | None = None  # part of the prescriber's name or the NPI
     since: date | None = None      # received on or after
     until: date | None = None      # received on or before
+    scope: str = "review"          # review: waiting for review | warnings: filed with open warnings
 
     def conditions(self) -> list:
-        conds = [Prescription.status == "needs_review"]
+        conds = [Prescription.status == "needs_review"] if self.scope != "warnings" else _filed_with_open_alerts()
         if self.alert:
             conds.append(exists().where(AlertRecord.prescription_id == Prescription.id,
                                         AlertRecord.status == "open", AlertRecord.code == self.alert))
@@ -36,6 +37,12 @@ class QueueFilter:
         if self.until:
             conds.append(Prescription.created_at < _start(self.until + timedelta(days=1)))
         return conds
+
+
+def _filed_with_open_alerts() -> list:
+    """Filed prescriptions that still carry an open alert (a new client to confirm, a duplicate, ...)."""
+    return [Prescription.status == "filed",
+            exists().where(AlertRecord.prescription_id == Prescription.id, AlertRecord.status == "open")]
 
 
 def _start(d: date) -> datetime:
@@ -78,6 +85,7 @@ class Counts:
     waiting: int
     oldest: datetime | None
     by_alert: list[tuple[str, int]]  # (code, prescriptions with that open alert), most first
+    filed_with_warnings: int = 0
 
 
 def counts(s: Session) -> Counts:
@@ -89,7 +97,8 @@ def counts(s: Session) -> Counts:
         .where(Prescription.status == "needs_review", AlertRecord.status == "open")
         .group_by(AlertRecord.code).order_by(func.count(func.distinct(AlertRecord.prescription_id)).desc(),
                                              AlertRecord.code)).all()
-    return Counts(waiting or 0, oldest, [(c, n) for c, n in by_alert])
+    warned = s.scalar(select(func.count()).select_from(Prescription).where(*_filed_with_open_alerts())) or 0
+    return Counts(waiting or 0, oldest, [(c, n) for c, n in by_alert], warned)
 
 
 def prescribers(s: Session, limit: int = 300) -> list[str]:

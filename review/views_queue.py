@@ -28,19 +28,21 @@ def home():
 
 @router.get("/queue")
 def queue_page(request: Request, alert: str = "", prescriber: str = "", since: str = "", until: str = "",
-               page: int = 1, s: Session = Depends(db)):
+               scope: str = "review", page: int = 1, s: Session = Depends(db)):
+    scope = "warnings" if scope == "warnings" else "review"
     flt = queries.QueueFilter(alert=alert or None, prescriber=prescriber.strip() or None,
-                              since=_date(since), until=_date(until))
+                              since=_date(since), until=_date(until), scope=scope)
     size = request.app.state.settings.review_page_size
     page = max(page, 1)
     rows, total = queries.queue(s, flt, page, size)
     counts = queries.counts(s)
     params = {k: v for k, v in {"alert": alert, "prescriber": prescriber, "since": since, "until": until}.items() if v}
     pages = max((total + size - 1) // size, 1)
-    link = lambda p: "/queue?" + urlencode({**params, "page": p})  # noqa: E731
+    scoped = {**params, **({"scope": scope} if scope == "warnings" else {})}
+    link = lambda p: "/queue?" + urlencode({**scoped, "page": p})  # noqa: E731
     bad_dates = [v for v in (since, until) if v and _date(v) is None]
     return render(request, "queue.html", rows=rows, total=total, counts=counts, flt=flt, params=params,
                   page=page, pages=pages, prev_url=link(page - 1) if page > 1 else None,
                   next_url=link(page + 1) if page < pages else None,
                   prescribers=queries.prescribers(s), bad_dates=bad_dates,
-                  filtered=bool(params))
+                  filtered=bool(params), scope=scope)

@@ -152,7 +152,10 @@ def test_attach_to_an_existing_client_or_confirm_the_new_one(review_env, staff):
     assert next(a for a in rx.alerts if a.code == "unknown_client").status == "resolved"
     with review_env.factory() as s:
         assert s.get(Client, made_for_it) is None  # the client made only for this script is gone
+    assert f'href="/rx/{first}"' in staff.get("/queue", params={"scope": "warnings"}).text  # filed, new client
+    assert f'href="/rx/{first}"' not in staff.get("/queue").text
     _post(staff, f"/rx/{first}/client/confirm")
+    assert f'href="/rx/{first}"' not in staff.get("/queue", params={"scope": "warnings"}).text
     with review_env.factory() as s:
         assert s.get(Client, existing.id).needs_review is False
     assert any(e.action == "confirm_client" for e in _rx(review_env, first).audit)
