@@ -40,7 +40,12 @@ def start_worker(broker, threads: int):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="worker.process")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--parent", type=int, default=None, help="pid of the `rxintake run` that started us")
     args = parser.parse_args(argv)
+    if args.parent is not None:
+        die_with_parent()
+        if os.getppid() != args.parent:  # the parent died before we asked to follow it
+            return 0
     setup_logging(os.environ.get("RXINTAKE_LOG_LEVEL", "INFO"))
     from rxintake.settings import get_settings
     from worker.actors import declare
@@ -52,8 +57,6 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    if os.getppid() == 1:
-        return 0
     worker = start_worker(broker, args.threads or settings.worker_threads)
     log_event(log, "worker.started", pid=os.getpid(), threads=args.threads or settings.worker_threads)
     stop.wait()
@@ -64,5 +67,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    die_with_parent()
     sys.exit(main())

@@ -40,10 +40,12 @@ class Tracked:
 
 class Service:
     def __init__(self, settings: Settings, *, until_idle: bool = False, processes: int | None = None,
-                 threads: int | None = None, stop: threading.Event | None = None):
+                 threads: int | None = None, workers: bool = True, stop: threading.Event | None = None):
         if not settings.imap_host and not settings.inbox_dir:
             raise ConfigError("nothing to watch: set RXINTAKE_IMAP_HOST (a mailbox) or RXINTAKE_INBOX_DIR "
                               "(a folder scanners drop files into), or both")
+        if not workers and kind(settings.broker_url) == "stub":
+            raise ConfigError("--no-workers needs a shared broker (RXINTAKE_BROKER_URL=redis://... or amqp://...)")
         self.s = settings
         self.until_idle = until_idle
         self.stop = stop or threading.Event()
@@ -54,7 +56,7 @@ class Service:
         self.actors = declare(self.broker, settings)
         procs = settings.worker_processes if processes is None else processes
         self.workers = Workers(self.broker, settings, processes=0 if kind(settings.broker_url) == "stub" else procs,
-                               threads=threads or settings.worker_threads)
+                               threads=threads or settings.worker_threads, enabled=workers)
         self.inbox = InboxDir(settings.inbox_dir, settings.inbox_settle_seconds) if settings.inbox_dir else None
         self.tracked: dict[str, Tracked] = {}
         self.unsent: list[str] = []

@@ -19,7 +19,8 @@ log = logging.getLogger("rxintake.service")
 
 
 class Workers:
-    def __init__(self, broker, settings: Settings, *, processes: int, threads: int):
+    def __init__(self, broker, settings: Settings, *, processes: int, threads: int, enabled: bool = True):
+        self.enabled = enabled
         self.broker = broker
         self.settings = settings
         self.processes = max(0, processes)
@@ -28,6 +29,8 @@ class Workers:
         self.inproc = None
 
     def start(self) -> None:
+        if not self.enabled:
+            return
         if self.processes == 0:
             from worker.process import start_worker
 
@@ -36,10 +39,8 @@ class Workers:
         self.children = [self._spawn() for _ in range(self.processes)]
 
     def _spawn(self) -> subprocess.Popen:
-        from worker.process import die_with_parent
-
-        child = subprocess.Popen([sys.executable, "-m", "worker.process", "--threads", str(self.threads)],
-                                 preexec_fn=die_with_parent, env=os.environ.copy())
+        child = subprocess.Popen([sys.executable, "-m", "worker.process", "--threads", str(self.threads),
+                                  "--parent", str(os.getpid())], env=os.environ.copy())
         log_event(log, "worker.spawned", pid=child.pid)
         return child
 

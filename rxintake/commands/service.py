@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 
-def _serve(until_idle: bool, processes: Optional[int], threads: Optional[int]) -> int:
+def _serve(until_idle: bool, processes: Optional[int], threads: Optional[int], workers: bool = True) -> int:
     import signal
     import threading
 
@@ -24,7 +24,7 @@ def _serve(until_idle: bool, processes: Optional[int], threads: Optional[int]) -
         from worker.service import Service
 
         return Service(get_settings(), until_idle=until_idle, processes=processes, threads=threads,
-                       stop=stop).run()
+                       workers=workers, stop=stop).run()
     except RxIntakeError as exc:
         typer.echo(f"rxintake run: {exc.message}", err=True)
         return exc.exit_code
@@ -43,13 +43,15 @@ def register(app: typer.Typer) -> None:
                  "Default: RXINTAKE_WORKER_PROCESSES."),
         threads: Optional[int] = typer.Option(None, "--threads", min=1,
                                               help="Threads per worker. Default: RXINTAKE_WORKER_THREADS."),
+        workers: bool = typer.Option(True, "--workers/--no-workers",
+                                     help="--no-workers: only take and send; `rxintake worker` elsewhere files."),
     ) -> None:
         """The background service: watch the mailbox and/or the inbox folder, file every message.
 
         Runs until SIGTERM/SIGINT (a clean stop), or with --until-idle until nothing is left to do.
         Exit 78 when neither RXINTAKE_IMAP_HOST nor RXINTAKE_INBOX_DIR is set.
         """
-        raise typer.Exit(_serve(until_idle, processes, threads))
+        raise typer.Exit(_serve(until_idle, processes, threads, workers))
 
     @app.command()
     def worker(

@@ -106,3 +106,32 @@ def test_message_appended_while_running_is_filed_within_5_s(mailbox, tmp_path):
     assert "service.stopped" in log.read_text()
     rows = export(env)
     assert [r["source"]["message_id"] for r in rows] == [message_id(raw)]
+
+
+def test_worker_command_takes_jobs_beside_run(mailbox, pg_url, tmp_path):
+    """`rxintake worker` on its own (another machine, say) files jobs a `run` without workers sends."""
+    import subprocess
+
+    from tests.servers import ensure_redis
+    from tests.service.conftest import RXINTAKE
+
+    env = service_env(tmp_path, **mailbox.env(), RXINTAKE_BROKER_URL=ensure_redis().replace("/0", "/3"),
+                      RXINTAKE_DATABASE_URL=pg_url)
+    wlog = tmp_path / "worker.log"
+    worker = subprocess.Popen([RXINTAKE, "worker", "--threads", "1"], env=env, cwd=tmp_path,
+                              stdout=wlog.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: "worker.started" in wlog.read_text(), 60, what="worker start")
+        raws = [dev_raw(c) for c in FAST[:2]]
+        mailbox.append(raws)
+        # `run --no-workers` only takes and sends; the worker files
+        p = start_run(env, "--no-workers", log=tmp_path / "run.log")
+        try:
+            wait_for(lambda: mailbox.count("Processed") == 2, 120, what="filed by the worker")
+        finally:
+            assert stop(p) == 0
+        assert wlog.read_text().count("job.filed") == 2
+    finally:
+        worker.terminate()
+        assert worker.wait(timeout=60) == 0
+    assert "worker.stopped" in wlog.read_text()
