@@ -22,6 +22,8 @@ from rxintake.settings import Settings
 
 log = logging.getLogger("rxintake.mailbox")
 
+#: RFC 2177: servers may drop an IDLE after 30 minutes of silence, so it is re-issued before that.
+MAX_IDLE_SECONDS = 29 * 60
 NET_ERRORS = (IMAPClientError, OSError, socket.error, ssl.SSLError, EOFError)
 
 
@@ -169,7 +171,8 @@ class Mailbox:
             responses = self._call("NOOP", self.client.noop)[1]
             return any(r[1] in (b"EXISTS", b"RECENT") for r in responses if len(r) > 1)
         now = time.monotonic()
-        if self._idling_since is not None and now - self._idling_since > self.settings.imap_idle_seconds:
+        reissue = min(self.settings.imap_idle_seconds, MAX_IDLE_SECONDS)
+        if self._idling_since is not None and now - self._idling_since > reissue:
             self.end_idle()
         if self._idling_since is None:
             self._call("IDLE", self.client.idle)
