@@ -82,6 +82,15 @@ def prescription_score(text: str) -> int:
 _LABELS = re.compile(r"\b(?:patient\s+name|date\s+of\s+birth|dob|diagnosis|icd-?10|npi|#\s*of\s+visits)\b", re.I)
 
 
+_COVER = re.compile(r"fax\s+cover|cover\s+(?:sheet|page|letter)|transmittal", re.I)
+
+
+def _without_cover_sheets(pages: list) -> list:
+    """A fax cover sheet's dates and numbers are the fax's, not the prescription's: leave it out."""
+    kept = [p for p in pages if not (_COVER.search(p.text or "") and prescription_score(p.text or "") < MIN_SCORE)]
+    return kept or pages
+
+
 def _binary(text: str) -> bool:
     """Undecoded binary (an attachment mislabelled as text): random bytes look like codes and dates."""
     sample = text[:20000]
@@ -267,7 +276,7 @@ def parse_prescription(message: Message, settings=None) -> tuple[Prescription, l
     candidates: list[tuple[int, int, ConfText, object]] = []
     for i, doc in enumerate(message.documents):
         if not doc.error and doc.pages:
-            ct = join_pages(doc.pages)
+            ct = join_pages(_without_cover_sheets(doc.pages))
             if ct.text.strip():
                 candidates.append((prescription_score(ct.text), 1, ct, doc))
     if message.body and message.body.pages:

@@ -23,9 +23,9 @@ CLINIC = "intake@riverside-massage.example"
 SAMPLES: list[dict] = []
 
 
-def sample(case, family, render, date, sender, subject, body, expect, lines=None, tags=(), meta=None):
+def sample(case, family, render, date, sender, subject, body, expect, lines=None, tags=(), meta=None, html=False):
     SAMPLES.append(dict(case=case, family=family, render=render, date=date, sender=sender, subject=subject,
-                        body=body, lines=lines, expect=expect, tags=list(tags), meta=meta or {}))
+                        body=body, lines=lines, expect=expect, tags=list(tags), meta=meta or {}, html=html))
 
 
 def expect(name, dob, dx, proc, visits, start, end, npi, alerts=(), tolerated=(), status=None):
@@ -204,6 +204,48 @@ NPI # 1871092254
 """, expect("Priya Nair", "2001-10-10", [], [], 6, "2026-11-30", None, "1871092254",
             alerts=["missing_diagnosis", "missing_end_date"]), tags=["edge:missing_code"])
 
+sample("sample15", "email_body", "body_only", "Thu, 26 Nov 2026 08:30:00 -0700", "referrals@summit-ehr.example",
+       "Authorization and referral", """<html><body>
+<p>Referral for massage therapy. Please schedule.</p>
+<table>
+<tr><td>Patient</td><td>MONTOYA, ELENA R</td></tr>
+<tr><td>Date of birth</td><td>07/04/1966</td></tr>
+<tr><td>Diagnosis codes</td><td>M25.561, M25.562</td></tr>
+<tr><td>Visits authorized</td><td>10</td></tr>
+<tr><td>Authorization period</td><td>12/01/2026 to 02/28/2027</td></tr>
+<tr><td>Group NPI</td><td>1922334457</td></tr>
+<tr><td>Rendering provider</td><td>Oscar Lindgren, DO &ndash; NPI 1316057391</td></tr>
+</table>
+<p>Questions: call 303-555-0164 (fax 303-555-0165).</p>
+</body></html>""", expect("Elena R. Montoya", "1966-07-04", ["M25.561", "M25.562"], [], 10, "2026-12-01", "2027-02-28",
+                           "1316057391"), tags=["html_only", "date_range", "group_npi"], html=True)
+
+sample("sample16", "email_body", "body_only", "Fri, 27 Nov 2026 12:00:00 -0500", "assistant@lakeview-neuro.example",
+       "Fwd: massage referral", """Forwarding the referral Dr. Petrov sent this morning.
+
+---------- Forwarded message ---------
+From: Ivan Petrov <ipetrov@lakeview-neuro.example>
+Subject: massage referral
+
+I am referring Mrs. Agnes Whitcombe (DOB: 09/30/1948) for therapeutic massage, a total of 8 visits,
+for tension-type headache (G44.209) and cervicalgia (M54.2). Please begin on or after December 1, 2026.
+
+Signed: Ivan Petrov, MD 11/27/2026
+NPI 1457394629
+""", expect("Agnes Whitcombe", "1948-09-30", ["G44.209", "M54.2"], [], 8, "2026-12-01", None, "1457394629",
+            alerts=["missing_end_date"]), tags=["forwarded"])
+
+sample("sample17", "rx_pad", "text_pdf", "Sat, 28 Nov 2026 09:45:00 -0800", "fax@coastal-fm.example",
+       "Fax from 5415550190 (2 pages)", "You have received a 2 page fax.\n", lines=[
+           "FAX COVER SHEET", "To: Riverside Therapeutic Massage   Fax: 541-555-0100",
+           "From: Coastal Family Medicine   Fax: 541-555-0190   Phone: 541-555-0191", "Pages: 2 (including cover)",
+           "Date: 11/28/2026", "CONFIDENTIAL: protected health information follows.", "\f",
+           "COASTAL FAMILY MEDICINE", "Meera Iyer, MD      NPI 1588102933", "Patient: Ferguson, Dale   DOB 3 May 1957",
+           "Date: 11/25/2026", "Rx: medical massage 97124, 97140", "Dx: M62.830 Muscle spasm of back; M54.6",
+           "Frequency: 2 days a week  Duration: 3 weeks",
+       ], expect=expect("Dale Ferguson", "1957-05-03", ["M62.830", "M54.6"], ["97124", "97140"], 6, "2026-11-25",
+                        "2026-12-16", "1588102933"), tags=["fax_cover", "multi_page"])
+
 
 def _pdf(lines: list[str]) -> bytes:
     from reportlab.lib.pagesizes import letter
@@ -214,6 +256,11 @@ def _pdf(lines: list[str]) -> bytes:
     c.setFont("Helvetica", 10.5)
     y = 740
     for line in lines:
+        if line == "\f":  # a new page
+            c.showPage()
+            c.setFont("Helvetica", 10.5)
+            y = 740
+            continue
         c.drawString(54, y, line)
         y -= 16
     c.showPage()
@@ -243,7 +290,10 @@ def build(s: dict) -> tuple[bytes, dict]:
     msg["Subject"] = s["subject"]
     msg["Date"] = s["date"]
     msg["Message-ID"] = f"<{s['case']}@samples.rxintake.example>"
-    msg.set_content(s["body"])
+    if s.get("html"):
+        msg.set_content(s["body"], subtype="html")
+    else:
+        msg.set_content(s["body"])
     attachments = []
     if s["lines"] is not None:
         if s["render"] == "png":

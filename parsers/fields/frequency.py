@@ -31,7 +31,7 @@ WEEKS_RE = re.compile(rf"(?<![\w.]){_N}[\s-]*(?:wks?|weeks?)\b(?!\s*ago)", re.I)
 COUNT_PATTERNS = [
     # "# of visits: 8", "Number of visits: 20", "Authorized visits - 12", "Visits: 12", "Total sessions 6"
     re.compile(rf"(?:(?:#|no\.?|number|num|total|qty|quantity|authori[sz]ed|approved|requested)\s*(?:of\s*)?)?"
-               rf"(?:visits?|sessions?|treatments?)(?:\s*count)?\s*(?:authori[sz]ed|requested|approved)?\s*[:#=\-]\s*{_N}(?![\d/.,]*\d)(?!\s*(?:x|×|times?)?\s*(?:/|per)\s*{_WEEK})", re.I),
+               rf"(?:visits?|sessions?|treatments?)(?:\s*count)?\s*(?:(?:authori[sz]ed|requested|approved)\s*[:#=\-]?|[:#=\-])\s*{_N}(?![\d/.,]*\d)(?!\s*(?:x|×|times?)?\s*(?:/|per)\s*{_WEEK})", re.I),
     # "12 visits", "six (6) sessions", "8-12 treatments", "12 total visits"
     re.compile(rf"(?<![\w.]){_N}\s*(?:total\s+)?(?:(?:massage|therapy|therapeutic|treatment|physical|PT|MT|office|follow-up)\s+){{0,3}}(?:visits?|sessions?|treatments?|appointments?)\b"
                rf"(?!\s*(?:/|per|a|each|every)\s*{_WEEK})(?!\s*{_WEEK})", re.I),

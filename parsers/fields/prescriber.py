@@ -7,7 +7,7 @@ import re
 
 from parsers.fields.patient import CREDENTIALS, clean_name
 
-_LABEL = re.compile(r"(?:authori[sz]ing|ordering|referring|prescribing|attending|treating|signing)\s+(?:provider|physician|clinician|doctor)"
+_LABEL = re.compile(r"(?:authori[sz]ing|ordering|referring|prescribing|attending|treating|signing|rendering)\s+(?:provider|physician|clinician|doctor)"
                     r"|(?:provider|physician|prescriber|doctor|referred\s+by|electronically\s+signed\s+by|signed\s+by|ordered\s+by)",
                     re.I)
 _NAME_CRED = re.compile(rf"(?<![\w'’.\-])(?:Dr\.?[ \t]+)?((?:[^\W\d_][\w'’.\-]*[ \t]+){{1,3}}[^\W\d_][\w'’\-]*),?[ \t]+({CREDENTIALS})(?![A-Za-z])")
@@ -27,7 +27,7 @@ def find_prescriber(text: str) -> str | None:
         nl = text.find("\n", m.end())
         line = text[m.end():nl if nl >= 0 else len(text)][:120]
         line = re.sub(r"^[\s:#\-–]+", "", line)
-        line = re.split(r"\s(?:on|at)\s+\d|\(|\s{2,}|\bNPI\b|\d", line)[0]
+        line = re.split(r"\s(?:on|at)\s+\d|\(|\s{2,}|\bNPI\b|\d", line)[0].rstrip(" -–—|,;:")
         cred = None
         cm = re.search(rf",?\s+({CREDENTIALS})\s*$", line)
         if cm:
