@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -164,3 +165,17 @@ def test_xoauth2_login_with_a_token_command(tmp_path):
         assert "refused the login" in out.stderr
     finally:
         d.stop()
+
+
+def test_idle_is_reissued_and_still_reports_arrivals(mailbox):
+    with Mailbox(settings_for(mailbox, imap_idle_seconds=1)) as mbox:
+        assert mbox.wait(0.3) is False
+        first = mbox._idling_since
+        time.sleep(1.1)
+        assert mbox.wait(0.3) is False
+        assert mbox._idling_since != first, "IDLE re-issued after imap_idle_seconds"
+        mailbox.append([dev_raw(FAST[0])])
+        deadline = time.monotonic() + 5
+        while not mbox.wait(0.5):
+            assert time.monotonic() < deadline, "no EXISTS pushed within 5 s"
+        assert len(mbox.uids()) == 1
