@@ -120,3 +120,18 @@ def test_signing_key_is_generated_once_and_kept_private(tmp_path):
     assert len(key) >= 40 and secret_key(None, tmp_path) == key
     assert (tmp_path / "review-secret.key").stat().st_mode & 0o777 == 0o600
     assert secret_key("configured", tmp_path) == "configured"
+
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(name=st.sampled_from([f.name for f in F.FIELDS]), raw=st.text(max_size=40))
+def test_anything_typed_is_either_stored_or_refused_with_a_reason(name, raw):
+    field = F.BY_NAME[name]
+    try:
+        value = F.parse(field, [raw] if field.kind == "codes" else raw)
+    except ActionRefused as exc:
+        assert field.label in exc.message
+    else:
+        assert isinstance(F.show(value), str)
