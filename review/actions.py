@@ -80,7 +80,7 @@ def resolve_alert(s: Session, alert_id: int, user: str, note: str, rx_id: int | 
     alert = get_alert(s, alert_id)
     if rx_id is not None and alert.prescription_id != rx_id:
         raise NotFound(f"Alert #{alert_id} does not belong to prescription #{rx_id}.")
-    note = (note or "").strip()
+    note = F.clean_text(note)
     if not note:
         raise ActionRefused("Say in a note why the alert is resolved (what was checked or corrected).")
     if alert.status == "resolved":
@@ -124,7 +124,7 @@ def approve(s: Session, rx_id: int, user: str) -> Prescription:
 
 def reject(s: Session, rx_id: int, user: str, reason: str) -> Prescription:
     rx = get_rx(s, rx_id, for_update=True)
-    reason = (reason or "").strip()
+    reason = F.clean_text(reason)
     if not reason:
         raise ActionRefused("Give a reason for rejecting the prescription.")
     if rx.status == "rejected":

@@ -63,6 +63,11 @@ def code_check(code: str) -> tuple[str | None, str | None, dict | None]:
     return None, alert.message if alert else None, {"code": info.code, "description": info.description}
 
 
+def clean_text(text: str | None, limit: int = 500) -> str:
+    """Free text (notes, reasons) without control characters (PostgreSQL refuses NUL), trimmed, bounded."""
+    return "".join(c if c >= " " or c in "\n\t" else " " for c in (text or "")).strip()[:limit]
+
+
 def split_list(raw: str | list[str]) -> list[str]:
     items = raw if isinstance(raw, list) else [raw]
     return [t for item in items for t in re.split(r"[\s,;]+", item or "") if t]
@@ -90,6 +95,8 @@ def parse(field: Field, raw) -> object:  # noqa: ANN001 - str, or a list of str 
     if not text:
         return 0 if field.name == "visits_used" else None
     if field.kind == "text":
+        if any(c < " " for c in text):
+            raise ActionRefused(f"{field.label}: contains control characters; type it again.")
         if len(text) > 200:
             raise ActionRefused(f"{field.label}: at most 200 characters.")
         return text

@@ -128,7 +128,7 @@ def test_fix_a_code_resolve_the_alert_and_approve(review_env, staff):  # noqa: F
 def test_reject_needs_a_reason_and_closes_the_alerts(review_env, staff):  # noqa: F811
     rx_id = review_env.seed(codes=("M54.5",))
     assert "Give a reason" in staff.get(_post(staff, f"/rx/{rx_id}/reject", reason="").headers["location"]).text
-    _post(staff, f"/rx/{rx_id}/reject", reason="Sent to the wrong clinic")
+    _post(staff, f"/rx/{rx_id}/reject", reason="Sent to the wrong clinic\x00")  # a stray NUL is dropped
     rx = _rx(review_env, rx_id)
     assert rx.status == "rejected" and rx.reject_reason == "Sent to the wrong clinic"
     assert all(a.status == "resolved" and "Sent to the wrong clinic" in a.note for a in rx.alerts)
