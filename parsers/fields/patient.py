@@ -83,16 +83,20 @@ def leading_name(text: str) -> str | None:
 
 _PT_LABEL = re.compile(r"(?<![A-Za-z])(?:patient(?:'s)?\s*(?:full\s*)?name|pt\.?\s*name|client\s*name|member\s*name|patient|pt|client"
                        r"|name|re|regarding)\s*(?:\([^)\n]{0,20}\))?(?:\s*:\s*|\s+[-–]\s+)", re.I)
-_PT_BARE = re.compile(r"^[ \t]*(?:patient[ \t]+name|patient|name)[ \t]+(?=[A-Z])", re.I | re.M)
+_PT_BARE = re.compile(r"^[ \t]*(?i:patient[ \t]+name|patient|name)[ \t]+(?=[^\W\d_])", re.M)
 _PT_HEADER = re.compile(r"(?<![A-Za-z])patient(?:'s)?\s+name(?:\s*\([^)\n]*\))?", re.I)
 _NOT_PATIENT = re.compile(r"provider|physician|printed|doctor|prescriber|signature|emergency|insured|guarantor|contact|"
                           r"practice|facility|clinic|user|refer\s+to|department|plan|insurance", re.I)
 _CAP = r"[^\W\d_a-z][\w'’\-]*"
+_PART = r"(?:van|von|de|der|den|del|della|la|le|da|di|du|dos|das|st\.?)"
+# "Tyler Schmidt", "Tamika Van der Berg", "Maria de la Cruz", "Robert E. Flores" (",": "DOE, JANE")
+_NAMEPAT = rf"{_CAP}(?:,?[ \t]+(?:[A-Z]\.|[A-Z](?=[ \t])|{_PART}(?=[ \t])|{_CAP})){{1,4}}"
+_TITLE = r"(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t]+)?"
 _PROSE = re.compile(rf"(?i:my patient|our (?:mutual )?patient|the patient|patient|referring|refer|treat|seeing|schedule|see|"
                     rf"prescription for|referral for|order for|rx for)"
-                    rf",?[ \t]+(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t]+)?((?:{_CAP}[ \t]+)(?:[A-Z]\.?[ \t]+)?(?:(?:van|von|de|der|del|la|le|da|di|st\.?)[ \t]+)*{_CAP}(?:[ \t]+{_CAP})?)"
+                    rf",?[ \t]+{_TITLE}({_NAMEPAT})"
                     rf"(?=[ \t]*(?:[,(.]|for\b|who\b|is\b|has\b|DOB\b|\n|$))")
-_LEAD_DOB = re.compile(rf"^(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t]+)?((?:{_CAP},?[ \t]+)(?:[A-Z]\.?[ \t]+)?{_CAP}(?:[ \t]+{_CAP})?)[ \t]*[(,/–-][ \t]*(?i:DOB|D\.O\.B|date of birth|birth ?date|born)", re.M)
+_LEAD_DOB = re.compile(rf"^{_TITLE}({_NAMEPAT})[ \t]*[(,/–-][ \t]*(?i:DOB|D\.O\.B|date of birth|birth ?date|born)", re.M)
 
 
 PARTICLES = {"de", "la", "da", "di", "du", "le", "van", "von", "der", "del", "st", "al", "el", "ap", "bin", "ibn"}
