@@ -54,3 +54,22 @@ def test_form_row_by_column_position():
     assert form_row(head + "\n      3                  10                ") == {"per_week": 3, "weeks": 10}
     row = form_row(head + "\n                                           24                11/03/2026")
     assert row["visits"] == 24 and str(row["start"]) == "2026-11-03"
+
+
+WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 6: "six", 8: "eight", 10: "ten", 12: "twelve"}
+TEMPLATES = ["{p}x/week x {w} weeks", "{p}x per week x {w} weeks", "{p}x/wk x {w} wks", "{p} x/week for {w} weeks",
+             "{pw} times a week for {ww} weeks", "{pw} times per week for {ww} weeks", "{pw} times weekly for {ww} weeks",
+             "{p} times/week for {w} weeks", "Frequency: {p}x/week Duration: {w} weeks",
+             "{p} time per week, duration {w} weeks", "{p}x weekly for {w} weeks", "{p}/week for {w} weeks",
+             "{p} visits per week for {w} weeks", "for {w} weeks at {p}x/week", "{p}X/WK X {w}WKS", "{p}x/wk for {w}wk",
+             "{p} sessions/week x {w} weeks", "{p}x per wk, {w} wks", "{ww} weeks, {p}x/week", "{w} wks @ {p}x/wk"]
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_frequency_templates(template):
+    for p in (1, 2, 3):
+        for w in (2, 4, 6, 8, 10, 12):
+            word = {1: "one", 2: "two", 3: "three"}[p]
+            text = template.format(p=p, w=w, pw=word, ww=WORDS[w])
+            s = parse_schedule(f"Massage therapy {text}. Claim #: 4471")
+            assert (s.per_week, s.weeks, s.visits) == (p, w, p * w), text

@@ -40,7 +40,7 @@ COUNT_PATTERNS = [
     re.compile(rf"\ba\s+total\s+of\s+{_N}(?!\s*(?:weeks?|wks?|days?|months?|x|times|/))", re.I),
 ]
 VALID_RE = re.compile(rf"(?:valid|good|effective|expires?|expiring)\s+(?:for\s+|in\s+|after\s+|within\s+|x\s*)?(?P<lo>{NUMBER})\s*(?P<unit>days?|months?)", re.I)
-_JOIN_WORDS = re.compile(r"\b(?:for|over|x|duration|lasting|a|total|of|then|followed|by|and|times)\b", re.I)
+_JOIN_WORDS = re.compile(r"\b(?:for|over|x|duration|lasting|a|total|of|then|followed|by|and|times|at)\b|@", re.I)
 _THEN = re.compile(r"\b(?:then|followed by|after that|thereafter)\b", re.I)
 
 
