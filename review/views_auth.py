@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import select
 
 from records.models import User
+from review.fields import clean_text
 from review.security import check_password
 from review.sessions import end_session, require_csrf, start_session
 from review.web import redirect, render, safe_next
@@ -29,7 +30,7 @@ def login_page(request: Request, next: str = "/queue", out: int = 0):  # noqa: A
 def login(request: Request, username: str = Form(""), password: str = Form(""), next: str = Form("/queue")):  # noqa: A002
     settings = request.app.state.settings
     throttle = request.app.state.throttle
-    username = username.strip()
+    username = clean_text(username, 100)
     if throttle.locked(username):
         log_event(log, "login.locked", level=logging.WARNING)
         return render(request, "login.html", status_code=429, next=safe_next(next), username=username,

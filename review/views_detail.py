@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from records.models import User
 from review import actions, documents, queries, recheck
-from review.fields import FIELDS, show
+from review.fields import FIELDS, clean_text, show
 from review.sessions import require_csrf
 from review.web import current_user, db, flash, redirect, render
 from rxintake.errors import ActionRefused, NotFound, UnreadableDocument
@@ -44,7 +44,7 @@ def _page(request: Request, s: Session, rx_id: int, typed: dict | None = None, e
 
 @router.get("/rx/{rx_id}")
 def detail(request: Request, rx_id: int, client_q: str = "", s: Session = Depends(db)):
-    return _page(request, s, rx_id, client_q=client_q)
+    return _page(request, s, rx_id, client_q=clean_text(client_q, 100))
 
 
 def _do(request: Request, rx_id: int, fn, done: str, anchor: str = ""):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
 from review import queries
+from review.fields import clean_text
 from review.web import current_user, db, redirect, render
 
 router = APIRouter(dependencies=[Depends(current_user)])
@@ -30,7 +31,8 @@ def home():
 def queue_page(request: Request, alert: str = "", prescriber: str = "", since: str = "", until: str = "",
                scope: str = "review", page: int = 1, s: Session = Depends(db)):
     scope = "warnings" if scope == "warnings" else "review"
-    flt = queries.QueueFilter(alert=alert or None, prescriber=prescriber.strip() or None,
+    prescriber = clean_text(prescriber, 200)
+    flt = queries.QueueFilter(alert=clean_text(alert, 64) or None, prescriber=prescriber or None,
                               since=_date(since), until=_date(until), scope=scope)
     size = request.app.state.settings.review_page_size
     page = max(page, 1)

@@ -76,6 +76,7 @@ def test_wrong_password_is_refused_and_repeated_failures_lock_the_name(review_en
     resp = login(client, "tom", "not the password")
     assert resp.status_code == 401 and "not right" in resp.text
     assert login(client, "nobody", PASSWORD).status_code == 401
+    assert login(client, "to\x00m", PASSWORD).status_code == 401
     for _ in range(review_env.settings.review_login_max_failures - 1):
         login(client, "tom", "still wrong")
     resp = login(client, "tom", PASSWORD)  # even the right password, while locked

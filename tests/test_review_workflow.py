@@ -52,6 +52,7 @@ def test_queue_lists_oldest_first_with_alerts_in_plain_words_and_filters(review_
     older = staff.get("/queue", params={"prescriber": doc, "until": (date.today() - timedelta(days=5)).isoformat()}).text
     assert f'href="/rx/{old}"' in older and f'href="/rx/{new}"' not in older
     assert "Nothing matches" in staff.get("/queue", params={"prescriber": "no such doctor"}).text
+    assert staff.get("/queue", params={"prescriber": "\x00", "alert": "\x00"}).status_code == 200
     assert "Not a date" in staff.get("/queue", params={"since": "yesterday"}).text
     bad = staff.get("/queue", params={"page": "two"})
     assert bad.status_code == 400 and "not right (page)" in bad.text
@@ -143,6 +144,7 @@ def test_attach_to_an_existing_client_or_confirm_the_new_one(review_env, staff):
     other = review_env.seed(codes=("M54.2",))
     with review_env.factory() as s:
         made_for_it = s.get(Prescription, other).client_id
+    assert staff.get(f"/rx/{other}", params={"client_q": "\x00%_"}).status_code == 200
     hits = staff.get(f"/rx/{other}", params={"client_q": existing.name}).text
     assert f'name="client_id" value="{existing.id}"' in hits
     _post(staff, f"/rx/{other}/client/attach", client_id=str(existing.id))
