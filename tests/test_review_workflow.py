@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta, timezone
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from records.models import AuditEntry, Client, Prescription
+from records.models import Client, Prescription
 from tests.review_seed import csrf_of, review_env, staff  # noqa: F401 - fixtures
 from tests.servers import db_url  # noqa: F401 - fixture
 
