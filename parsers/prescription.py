@@ -27,8 +27,15 @@ from rxintake.models import Alert, Diagnosis, Frequency, Patient, Prescriber, Pr
 VERIFIED_FACTOR = 0.5
 MIN_SCORE = 3  # signals a text must carry to be read as a prescription
 # a page titled as a therapy referral or prescription is one even when OCR could read little else
-_TITLE = re.compile(r"(?:massage|physical|therapy|rehab\w*)[\s/|]+(?:therapy[\s/|]+)?(?:referral|prescription|order)\b"
-                    r"|referral\s+to\s+massage|prescription\s+pad|℞", re.I)
+_TITLE_WORDS = re.compile(r"(?=.*\b(?:massage|therapy|physiotherapy|rehab\w*)\b)(?=.*\b(?:referral|prescription|order)\b)", re.I)
+
+
+def _titled(text: str) -> bool:
+    """A heading line such as "PHYSICAL THERAPY / MASSAGE THERAPY REFERRAL" (short, no digits), or ℞."""
+    if "℞" in text:
+        return True
+    return any(len(line.split()) <= 7 and not re.search(r"\d", line) and _TITLE_WORDS.match(line)
+               for line in text.split("\n"))
 _RX_WORDS = re.compile(r"\b(?:referral|prescription|rx|order|refer|℞)\b|℞", re.I)
 _THERAPY = re.compile(r"\b(?:massage|therap\w*|physiotherapy|rehab\w*|manual)\b", re.I)
 
@@ -67,15 +74,19 @@ def prescription_score(text: str) -> int:
     """How much of a prescription `text` carries: codes, DOB, NPI, visits, the words of an order."""
     if _binary(text):
         return 0
-    score = 2 if find_icd10(text, _lookup) else 0
-    score += 1 if L.dated_after(text, L.DOB) else 0
-    score += 1 if find_npi_span(text) else 0
+    codes = bool(find_icd10(text, _lookup))
+    npi = bool(find_npi_span(text))
     sched = parse_schedule(text)
-    score += 1 if (sched.visits or sched.per_week or sched.weeks) else 0
+    planned = bool(sched.visits or sched.per_week or sched.weeks)
+    score = 2 * codes + npi + planned
+    score += 1 if L.dated_after(text, L.DOB) else 0
     score += 1 if _RX_WORDS.search(text) and _THERAPY.search(text) else 0
     score += 1 if find_patient(text) else 0
-    if score < MIN_SCORE and _TITLE.search(text) and (_LABELS.search(text) or score):
-        score = MIN_SCORE
+    if not (codes or npi or planned):
+        # a name, a birth date and the word "referral" make a patient's own mail, not a prescription
+        score = min(score, MIN_SCORE - 1)
+    if score < MIN_SCORE and _titled(text) and (_LABELS.search(text) or score):
+        score = MIN_SCORE  # a titled referral form, however little of it OCR could read
     return score
 
 

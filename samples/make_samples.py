@@ -246,6 +246,17 @@ sample("sample17", "rx_pad", "text_pdf", "Sat, 28 Nov 2026 09:45:00 -0800", "fax
        ], expect=expect("Dale Ferguson", "1957-05-03", ["M62.830", "M54.6"], ["97124", "97140"], 6, "2026-11-25",
                         "2026-12-16", "1588102933"), tags=["fax_cover", "multi_page"])
 
+sample("sample18", "non_rx", "body_only", "Sun, 29 Nov 2026 19:02:00 -0800", "jane.q.patient@mail.example",
+       "question about my massage referral", """Hi there,
+
+My doctor gave me a massage referral last week and I will bring it to my first appointment.
+My name is Harriet Olsen, DOB 4/18/1972, phone 541-555-0133. Do you take Summit HealthPlan?
+
+Thanks,
+Harriet
+""", expect(None, None, [], [], None, None, None, None, alerts=["no_prescription"], tolerated=NO_RX_TOLERATED),
+       tags=["edge:no_prescription", "non_rx:patient_question"])
+
 
 def _pdf(lines: list[str]) -> bytes:
     from reportlab.lib.pagesizes import letter
