@@ -20,6 +20,7 @@ class InboxDir:
         self.root = Path(root)
         self.settle = settle_seconds
         self._seen: dict[str, tuple[int, int, float]] = {}  # name -> (size, mtime_ns, first seen)
+        self.skipped: set[str] = set()  # files we cannot read, left where they are until a restart
         (self.root / PROCESSED).mkdir(parents=True, exist_ok=True)
 
     def candidates(self) -> list[Path]:
@@ -29,7 +30,7 @@ class InboxDir:
             return []
         return sorted(Path(e.path) for e in entries
                       if e.is_file(follow_symlinks=False) and not e.name.startswith(".")
-                      and Path(e.name).suffix.lower() in SUPPORTED)
+                      and Path(e.name).suffix.lower() in SUPPORTED and e.name not in self.skipped)
 
     def ready(self) -> list[Path]:
         """Files whose size and mtime have not changed for the settle time."""
@@ -53,6 +54,9 @@ class InboxDir:
         for name in set(self._seen) - alive:
             del self._seen[name]
         return out
+
+    def skip(self, path: Path) -> None:
+        self.skipped.add(path.name)
 
     def unsettled(self) -> int:
         """Files present but not taken yet (still being written or settling)."""

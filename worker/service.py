@@ -234,6 +234,11 @@ class Service:
                 raw = path.read_bytes()
             except FileNotFoundError:
                 continue
+            except OSError as exc:  # e.g. dropped with permissions we cannot read: staff must look
+                self.inbox.skip(path)
+                log_event(log, "inbox.unreadable", level=logging.ERROR, error=type(exc).__name__,
+                          skipped=len(self.inbox.skipped))
+                continue
             sha = self.store.put(raw)
             self._take(f"dir:{sha}", raw, path.name, Tracked(sha, path.name, path=path), sha=sha)
 
