@@ -85,10 +85,23 @@ def process_message(source_ref: str, sha256: str) -> None:
 
 
 def record_failure(message: dict, retry_info: dict | None = None) -> None:
-    """Dead-letter path: file the message with a `processing_failed` alert for staff."""
+    """Dead-letter path: file the message with a `processing_failed` alert for staff.
+
+    When the retries were spent on transient faults only (a database down for minutes), the
+    message itself is fine: it is processed once more here, and this actor's own longer retries
+    wait for the server; only a permanent fault makes a `processing_failed` record.
+    """
     source_ref, sha256 = message["args"][:2]
     error = (message.get("options", {}).get("traceback") or "").strip().splitlines()[-1:] or ["unknown"]
     error_type = error[0].split(":", 1)[0].rsplit(".", 1)[-1][:80]
+    info = retry_info or {}
+    if info.get("max_retries") is not None and info.get("retries", 0) >= info["max_retries"]:
+        try:
+            return process_message(source_ref, sha256)
+        except Exception as exc:  # noqa: BLE001
+            if is_transient(exc):
+                raise
+            error_type = type(exc).__name__
     settings, engine, store = _context()
     state, name = _ledger_row(engine, source_ref)
     if state == ledger.FILED:
@@ -123,6 +136,7 @@ def declare(broker: dramatiq.Broker, settings: Settings) -> dict[str, dramatiq.A
     return {
         "process_message": dramatiq.actor(process_message, broker=broker, queue_name=QUEUE,
                                           time_limit=limit, on_retry_exhausted="record_failure"),
-        "record_failure": dramatiq.actor(record_failure, broker=broker, queue_name=QUEUE, time_limit=60_000,
-                                         retry_when=failure_retry_when, max_backoff=60_000),
+        "record_failure": dramatiq.actor(record_failure, broker=broker, queue_name=QUEUE,
+                                         time_limit=limit + 60_000, retry_when=failure_retry_when,
+                                         max_backoff=60_000),
     }
