@@ -14,8 +14,9 @@ from datetime import date, timedelta
 from parsers.documents import Message
 from parsers.fields import labels as L
 from parsers.fields.codes import find_cpt, find_icd10
-from parsers.fields.columns import form_row
+from parsers.fields.columns import column_count, layout_columns
 from parsers.fields.confidence import ConfText, join_pages
+from parsers.fields.detect import MIN_SCORE, prescription_score, without_cover_sheets
 from parsers.fields.frequency import parse_schedule
 from parsers.fields.npi import find_npi_span, luhn_ok
 from parsers.fields.patient import find_patient, odd_tokens
@@ -25,21 +26,6 @@ from rxintake.models import Alert, Diagnosis, Frequency, Patient, Prescriber, Pr
 # a value a second check confirms (an NPI's check digit, a code whose description is written beside it)
 # is taken from OCR words down to this share of the confidence threshold
 VERIFIED_FACTOR = 0.5
-MIN_SCORE = 3  # signals a text must carry to be read as a prescription
-# a page titled as a therapy referral or prescription is one even when OCR could read little else
-_TITLE_WORDS = re.compile(r"(?=.*\b(?:massage|therapy|physiotherapy|rehab\w*)\b)(?=.*\b(?:referral|prescription|order)\b)", re.I)
-
-
-def _titled(text: str) -> bool:
-    """A heading line such as "PHYSICAL THERAPY / MASSAGE THERAPY REFERRAL" (short, no digits), or ℞."""
-    if "℞" in text:
-        return True
-    return any(len(line.split()) <= 7 and not re.search(r"\d", line) and _TITLE_WORDS.match(line)
-               for line in text.split("\n"))
-_RX_WORDS = re.compile(r"\b(?:referral|prescription|rx|order|refer|℞)\b|℞", re.I)
-_THERAPY = re.compile(r"\b(?:massage|therap\w*|physiotherapy|rehab\w*|manual)\b", re.I)
-
-
 def _lookup(code: str):
     from parsers import icd10
 
@@ -68,45 +54,6 @@ class _Reader:
                                   "check the original")
             return False
         return True
-
-
-def prescription_score(text: str) -> int:
-    """How much of a prescription `text` carries: codes, DOB, NPI, visits, the words of an order."""
-    if _binary(text):
-        return 0
-    codes = bool(find_icd10(text, _lookup))
-    npi = bool(find_npi_span(text))
-    sched = parse_schedule(text)
-    planned = bool(sched.visits or sched.per_week or sched.weeks)
-    score = 2 * codes + npi + planned
-    score += 1 if L.dated_after(text, L.DOB) else 0
-    score += 1 if _RX_WORDS.search(text) and _THERAPY.search(text) else 0
-    score += 1 if find_patient(text) else 0
-    if not (codes or npi or planned):
-        # a name, a birth date and the word "referral" make a patient's own mail, not a prescription
-        score = min(score, MIN_SCORE - 1)
-    if score < MIN_SCORE and _titled(text) and (_LABELS.search(text) or score):
-        score = MIN_SCORE  # a titled referral form, however little of it OCR could read
-    return score
-
-
-_LABELS = re.compile(r"\b(?:patient\s+name|date\s+of\s+birth|dob|diagnosis|icd-?10|npi|#\s*of\s+visits)\b", re.I)
-
-
-_COVER = re.compile(r"fax\s+cover|cover\s+(?:sheet|page|letter)|transmittal", re.I)
-
-
-def _without_cover_sheets(pages: list) -> list:
-    """A fax cover sheet's dates and numbers are the fax's, not the prescription's: leave it out."""
-    kept = [p for p in pages if not (_COVER.search(p.text or "") and prescription_score(p.text or "") < MIN_SCORE)]
-    return kept or pages
-
-
-def _binary(text: str) -> bool:
-    """Undecoded binary (an attachment mislabelled as text): random bytes look like codes and dates."""
-    sample = text[:20000]
-    odd = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\n\r\t\f"))
-    return bool(sample) and odd / len(sample) > 0.05
 
 
 def _first(hits: list[L.Hit], exclude: list[tuple[int, int]] = ()) -> L.Hit | None:
@@ -152,24 +99,6 @@ def _dates(r: _Reader, body: bool, header_date: date | None) -> dict[str, date |
     return out
 
 
-def _column_count(text: str) -> tuple[int, int, int] | None:
-    """A bare number under a form's "# OF VISITS" column (no unit beside it)."""
-    lines = L.line_spans(text)
-    for i, (_, _, line) in enumerate(lines):
-        if not re.search(r"(?:#|no\.?|number)\s*(?:of\s*)?visits|visits\s*\(#\)|total\s+visits", line, re.I):
-            continue
-        if re.search(r"\d", re.split(r"visits", line, flags=re.I)[-1]):
-            continue
-        for ns, _, nxt in lines[i + 1:i + 2]:
-            cleaned = re.sub(r"\d+(?:\.\d+)?\s*(?:-\s*\d+\s*)?(?:x|times?)?\s*(?:/|per)?\s*(?:wks?|weeks?)\b|\d+\s*x\b", " ", nxt, flags=re.I)
-            for d in L.find_dates(cleaned):
-                cleaned = cleaned[:d.start] + " " * (d.end - d.start) + cleaned[d.end:]
-            nums = list(re.finditer(r"(?<![\w/.-])(\d{1,3})(?![\w/.-])", cleaned))
-            if len(nums) == 1 and 0 < int(nums[0].group(1)) <= 200:
-                return int(nums[0].group(1)), ns + nums[0].start(1), ns + nums[0].end(1)
-    return None
-
-
 def read_prescription(ct: ConfText, min_conf: float, body: bool = False, header_date: date | None = None,
                       columns: dict | None = None) -> tuple[Prescription, list[Alert]]:
     """Every field of one prescription text; OCR values below `min_conf` become null + alert.
@@ -206,7 +135,7 @@ def read_prescription(ct: ConfText, min_conf: float, body: bool = False, header_
     visits = sched.visits
     spans = sched.spans
     if sched.stated_visits is None:
-        col = _column_count(text)
+        col = column_count(text)
         if col:
             visits, spans = col[0], [(col[1], col[2])]
     if visits is not None and not r.trusted("visits", *spans):
@@ -287,7 +216,7 @@ def parse_prescription(message: Message, settings=None) -> tuple[Prescription, l
     candidates: list[tuple[int, int, ConfText, object]] = []
     for i, doc in enumerate(message.documents):
         if not doc.error and doc.pages:
-            ct = join_pages(_without_cover_sheets(doc.pages))
+            ct = join_pages(without_cover_sheets(doc.pages))
             if ct.text.strip():
                 candidates.append((prescription_score(ct.text), 1, ct, doc))
     if message.body and message.body.pages:
@@ -303,25 +232,6 @@ def parse_prescription(message: Message, settings=None) -> tuple[Prescription, l
                                       message="The message carries no prescription")]
     header_date = message.date.date() if message.date else None
     doc = best[3]
-    columns = _layout_columns(doc) if doc is not None and best[2].source == "text_layer" else {}
+    columns = layout_columns(doc) if doc is not None and best[2].source == "text_layer" else {}
     return read_prescription(best[2], settings.ocr_min_confidence, body=doc is None, header_date=header_date,
                              columns=columns)
-
-
-def _layout_columns(doc) -> dict:
-    """A text-layer PDF's form row read with the page layout kept (columns by position)."""
-    if doc.content_type != "application/pdf":
-        return {}
-    import io
-
-    import pdfplumber
-
-    try:
-        with pdfplumber.open(io.BytesIO(doc.data)) as pdf:
-            for page in pdf.pages[:5]:
-                row = form_row(page.extract_text(layout=True) or "")
-                if row:
-                    return row
-    except Exception:  # a PDF that read once but not twice: the plain text is all there is
-        return {}
-    return {}

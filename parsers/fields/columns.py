@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from parsers.fields.dates import find_dates
+from parsers.fields.labels import line_spans
 
 COLUMNS = {
     "per_week": re.compile(r"FREQUENCY(?:\s*\([^)]*\))?|(?:TIMES|VISITS)\s*(?:PER|/)\s*WEEK", re.I),
@@ -55,4 +56,41 @@ def form_row(layout_text: str) -> dict[str, object]:
                     out[key] = value
         if out:
             return out
+    return {}
+
+
+def column_count(text: str) -> tuple[int, int, int] | None:
+    """A bare number under a form's "# OF VISITS" column (no unit beside it)."""
+    lines = line_spans(text)
+    for i, (_, _, line) in enumerate(lines):
+        if not re.search(r"(?:#|no\.?|number)\s*(?:of\s*)?visits|visits\s*\(#\)|total\s+visits", line, re.I):
+            continue
+        if re.search(r"\d", re.split(r"visits", line, flags=re.I)[-1]):
+            continue
+        for ns, _, nxt in lines[i + 1:i + 2]:
+            cleaned = re.sub(r"\d+(?:\.\d+)?\s*(?:-\s*\d+\s*)?(?:x|times?)?\s*(?:/|per)?\s*(?:wks?|weeks?)\b|\d+\s*x\b", " ", nxt, flags=re.I)
+            for d in find_dates(cleaned):
+                cleaned = cleaned[:d.start] + " " * (d.end - d.start) + cleaned[d.end:]
+            nums = list(re.finditer(r"(?<![\w/.-])(\d{1,3})(?![\w/.-])", cleaned))
+            if len(nums) == 1 and 0 < int(nums[0].group(1)) <= 200:
+                return int(nums[0].group(1)), ns + nums[0].start(1), ns + nums[0].end(1)
+    return None
+
+
+def layout_columns(doc) -> dict:
+    """A text-layer PDF's form row read with the page layout kept (columns by position)."""
+    if doc.content_type != "application/pdf":
+        return {}
+    import io
+
+    import pdfplumber
+
+    try:
+        with pdfplumber.open(io.BytesIO(doc.data)) as pdf:
+            for page in pdf.pages[:5]:
+                row = form_row(page.extract_text(layout=True) or "")
+                if row:
+                    return row
+    except Exception:  # a PDF that read once but not twice: the plain text is all there is
+        return {}
     return {}
