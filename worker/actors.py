@@ -62,13 +62,13 @@ def _file(engine, extraction: Extraction, source_ref: str, sha256: str) -> None:
               created=result.created, status=extraction.status, alerts=[a.code for a in extraction.alerts])
 
 
-def _ledger_row(engine, source_ref: str) -> tuple[str | None, str]:
+def _ledger_row(engine, source_ref: str) -> tuple[str | None, str]:  # (None, "") when unknown
     """(state, name) of the job; the name (a file name may carry a patient's name) stays out of
     the broker and its logs."""
     with engine.connect() as conn:
         row = conn.execute(select(ledger.jobs.c.state, ledger.jobs.c.name)
                            .where(ledger.jobs.c.source_ref == source_ref)).first()
-    return (row[0], row[1]) if row else (None, source_ref.rsplit(":", 1)[-1] + ".eml")
+    return (row[0], row[1]) if row else (None, "")
 
 
 def process_message(source_ref: str, sha256: str) -> None:
@@ -79,6 +79,9 @@ def process_message(source_ref: str, sha256: str) -> None:
     state, name = _ledger_row(engine, source_ref)
     if state == ledger.FILED:
         log_event(log, "job.skipped_filed", source_ref=source_ref, sha256=sha256)
+        return
+    if state is None:  # every job is written to the ledger before it is sent: this one is not ours
+        log_event(log, "job.unknown", level=logging.WARNING, source_ref=source_ref, sha256=sha256)
         return
     extraction = extract_message(message_from_bytes(store.get(sha256), name), settings)
     _file(engine, extraction, source_ref, sha256)
@@ -104,7 +107,7 @@ def record_failure(message: dict, retry_info: dict | None = None) -> None:
             error_type = type(exc).__name__
     settings, engine, store = _context()
     state, name = _ledger_row(engine, source_ref)
-    if state == ledger.FILED:
+    if state != ledger.QUEUED:
         return
     message_id = None
     try:

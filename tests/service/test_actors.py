@@ -76,3 +76,13 @@ def test_a_permanent_fault_gives_a_processing_failed_record(worker_ctx):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT message_id FROM messages")).scalar() == message_id(dev_raw(FAST[2]))
         assert conn.execute(text("SELECT state FROM intake_jobs")).scalar() == "filed"
+
+
+def test_a_job_missing_from_the_ledger_is_dropped(worker_ctx):
+    """A stale job from another installation sharing the broker files nothing."""
+    from worker.actors import process_message, record_failure
+
+    engine, store = worker_ctx
+    process_message("imap:INBOX:1:999", "0" * 64)
+    record_failure({"args": ["imap:INBOX:1:999", "0" * 64], "options": {}}, {"retries": 0, "max_retries": 6})
+    assert _records(engine) == []
