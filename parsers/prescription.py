@@ -75,7 +75,7 @@ def _dates(r: _Reader, body: bool, header_date: date | None) -> dict[str, date |
     end = _first(L.dated_after(text, L.END, exclude=taken), taken)
     taken += [(end.start, end.end)] if end else []
     for a, b in L.date_ranges(text):
-        if any(a.start < e and s < b.end for s, e in taken if (s, e) != ((start.start, start.end) if start else None)):
+        if dob and a.start < dob.end and dob.start < b.end:
             continue
         start = start or a
         end = end or b

@@ -66,3 +66,14 @@ def test_low_confidence_value_is_null_with_alert():
     assert rx.patient.dob is None
     assert [(a.code, a.field) for a in alerts] == [("low_confidence", "patient.dob")]
     assert rx.patient.name == "Jane Doe" and rx.visits == 8
+
+
+def test_two_columns_on_one_line():
+    rx, _ = read("Patient: Jane Doe     Provider: John Smith, MD\nDOB: 01/02/1980   Phone: 555-0100\nDx: M54.2\n8 visits")
+    assert rx.patient.name == "Jane Doe"
+    assert rx.patient.dob == date(1980, 1, 2)
+
+
+def test_authorization_period_with_through():
+    rx, _ = read("Patient: Jane Doe\nDOB: 01/02/1980\nDx: M54.2\n8 visits\nAuthorization: 11/01/2026 through 12/31/2026")
+    assert (str(rx.start_date), str(rx.end_date)) == ("2026-11-01", "2026-12-31")

@@ -15,6 +15,7 @@ STOP_WORDS = {
     "diagnosis", "dx", "icd", "rx", "order", "npi", "from", "to", "of", "in", "at", "on", "re", "y", "o",
     "would", "will", "massage", "therapy", "account", "gender", "dos", "ssn", "home", "cell", "tel", "fax",
     "street", "st", "road", "rd", "ave", "drive", "dr", "blvd", "mr", "mrs", "ms", "miss", "md", "do",
+    "provider", "physician", "doctor", "prescriber", "referring", "ordering", "mrn", "acct", "insurance", "payer",
 }
 CREDENTIALS = r"(?:M\.?D\.?|D\.?O\.?|N\.?P\.?|P\.?A\.?-?C?|FNP(?:-[A-Z]+)?|DNP|DPM|DC|D\.?C\.?|RN|APRN|ARNP|PT|DPT|ANP|CNP|MBBS|PhD|FACP|FAAFP)"
 
@@ -60,7 +61,7 @@ def leading_name(text: str) -> str | None:
     dates = find_dates(text)
     if dates:
         text = text[:dates[0].start]
-    text = re.split(r"[\d(]", text, maxsplit=1)[0]
+    text = re.split(r"[\d(]|\s{3,}|\t|\s(?=[^\W\d_][\w'’.\-]*:)", text, maxsplit=1)[0]  # next value, column or label
     m = NAME_RE.match(text)
     if not m:
         return None
