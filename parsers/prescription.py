@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from parsers.documents import Message
 from parsers.fields import labels as L
 from parsers.fields.codes import find_cpt, find_icd10
-from parsers.fields.columns import column_count, layout_columns
+from parsers.fields.columns import column_count, layout_columns, stacked_schedule
 from parsers.fields.confidence import ConfText, join_pages
 from parsers.fields.detect import MIN_SCORE, prescription_score, without_cover_sheets
 from parsers.fields.frequency import parse_schedule
@@ -123,6 +123,10 @@ def read_prescription(ct: ConfText, min_conf: float, body: bool = False, header_
     rx.procedures = find_cpt(text)
 
     sched = parse_schedule(text)
+    if not columns and not sched.phases:
+        stacked = stacked_schedule(text)
+        if stacked.get("per_week") and stacked.get("weeks") and r.trusted("visits", *stacked["spans"]):
+            columns = stacked
     if not sched.phases and (columns.get("per_week") or columns.get("weeks")):
         sched.per_week = columns.get("per_week", sched.per_week)
         sched.weeks = columns.get("weeks", sched.weeks)

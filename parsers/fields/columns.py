@@ -94,3 +94,30 @@ def layout_columns(doc) -> dict:
     except Exception:  # a PDF that read once but not twice: the plain text is all there is
         return {}
     return {}
+
+
+def stacked_schedule(text: str) -> dict[str, object]:
+    """A form whose columns OCR read one under another: "FREQUENCY (x/week)" alone on a line with
+    "3 x/week" below it, "DURATION (weeks)" elsewhere with "10 weeks" below. Values with their spans."""
+    from parsers.fields.frequency import parse_schedule
+
+    lines = line_spans(text)
+    out: dict[str, object] = {}
+    spans: list[tuple[int, int]] = []
+    for key in ("per_week", "weeks"):
+        for i, (_, _, line) in enumerate(lines):
+            m = COLUMNS[key].search(line)
+            if not m or any(rx.search(line) for k, rx in COLUMNS.items() if k != key):
+                continue
+            nxt = next(((s, e, t) for s, e, t in lines[i + 1:i + 3] if t.strip()), None)
+            if nxt is None or any(rx.search(nxt[2]) for rx in COLUMNS.values()):
+                continue
+            sched = parse_schedule(nxt[2])
+            value = sched.per_week if key == "per_week" else sched.weeks
+            if value is not None and not (key == "weeks" and sched.per_week is not None):
+                out[key] = value
+                spans.append((nxt[0], nxt[1]))
+                break
+    if out:
+        out["spans"] = spans
+    return out

@@ -58,6 +58,9 @@ def leading_name(text: str) -> str | None:
     from parsers.fields.dates import find_dates
 
     text = text.strip()
+    # debris before a name in a form cell ("a) Mitchell, Lauren", "| Young, G"): the caller's span keeps it,
+    # so its OCR confidence still counts
+    text = re.sub(r"^(?:(?:[^\w\s]+|[a-z]\)|[a-z](?=\s))\s*){1,3}", "", text)
     dates = find_dates(text)
     if dates:
         text = text[:dates[0].start]
