@@ -73,3 +73,13 @@ def test_frequency_templates(template):
             text = template.format(p=p, w=w, pw=word, ww=WORDS[w])
             s = parse_schedule(f"Massage therapy {text}. Claim #: 4471")
             assert (s.per_week, s.weeks, s.visits) == (p, w, p * w), text
+
+
+def test_stacked_form_columns():
+    from parsers.fields.columns import stacked_schedule
+
+    text = ("FREQUENCY (x/week)\n3 x/week\nSPECIAL INSTRUCTIONS / PRECAUTIONS\nDURATION (weeks)\n10 weeks\n"
+            "Injured 2 weeks ago")
+    got = stacked_schedule(text)
+    assert (got["per_week"], got["weeks"]) == (3, 10)
+    assert stacked_schedule("FREQUENCY (x/week) DURATION (weeks)\n3 x/week 10 weeks") == {}
