@@ -77,3 +77,13 @@ def test_two_columns_on_one_line():
 def test_authorization_period_with_through():
     rx, _ = read("Patient: Jane Doe\nDOB: 01/02/1980\nDx: M54.2\n8 visits\nAuthorization: 11/01/2026 through 12/31/2026")
     assert (str(rx.start_date), str(rx.end_date)) == ("2026-11-01", "2026-12-31")
+
+
+@pytest.mark.parametrize("line, written", [
+    ("Electronically signed 11/03/2026", "2026-11-03"),
+    ("Signed by Dr. Ann Lee on 11/04/2026", "2026-11-04"),
+    ("Printed on 11/09/2026", None),  # when the page was printed says nothing about when it was written
+])
+def test_written_date_sources(line, written):
+    rx, _ = read("Patient: Jane Doe\nDOB: 1/2/1980\nDx: M54.2\n8 visits\n" + line, body=False)
+    assert (str(rx.written_date) if rx.written_date else None) == written
