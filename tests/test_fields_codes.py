@@ -31,7 +31,7 @@ def test_invalid_code_written_as_a_code_is_kept():
 
 
 def test_numbers_that_are_not_codes():
-    text = ("Madison, WI 53703  Member ID W339783745  MRN638775  DEA BG2393356\n"
+    text = ("Madison, WI 53703  Member ID W339783745  MRN638775  DEA BG2393356  Suite A01.1\n"
             "Diagnoses\nPhone (541) 555-9755\nSuite B12")
     assert codes(text) == []
 
