@@ -44,8 +44,9 @@ def fax_to_gray(img: Image.Image) -> np.ndarray:
     """A fax page at square pixels, twice its resolution, despeckled.
 
     204x98 dpi ("standard") faxes get their rows doubled first, or letters are half height. The
-    2x upscale gives tesseract the x-height it wants; the 3x3 median after it removes the line
-    noise and speckle without eating thin strokes (measured on the dev faxes: see README).
+    3x3 median runs before the 2x upscale, on the fax's own pixels, where one speckle is one
+    pixel; measured on the dev faxes it finds more key strings (18/26) than the median after
+    the upscale (15/26) or no despeckle at all. The upscale gives tesseract the x-height it wants.
     """
     import cv2
 
@@ -53,8 +54,8 @@ def fax_to_gray(img: Image.Image) -> np.ndarray:
     arr = np.asarray(img.convert("L"))
     if dpi and dpi[0] > 1.5 * dpi[1]:
         arr = np.repeat(arr, int(round(dpi[0] / dpi[1])), axis=0)
-    arr = cv2.resize(arr, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
-    return cv2.medianBlur(arr, 3)
+    arr = cv2.medianBlur(np.ascontiguousarray(arr), 3)
+    return cv2.resize(arr, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
 
 
 def estimate_skew(gray: np.ndarray, max_deg: float = 5.0) -> float:
@@ -86,21 +87,21 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     """Form lines and box borders whitened: tesseract drops text that touches them or sits in a cell.
 
     Measured on the dev scans: the handwritten entries inside form boxes came back only without
-    the boxes (keys found 17/33 -> 22/33). Lines are found at half resolution (~4x cheaper);
-    lines shorter than 1/30 of the page width are kept.
+    the boxes (keys found 17/33 -> 22/33). Lines are found at half resolution (10x cheaper,
+    24 vs 25/42 keys); lines shorter than 1/30 of the page width are kept.
     """
     import cv2
 
     half = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    ink = cv2.threshold(half, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    ink = cv2.adaptiveThreshold(half, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 15)
     length = max(20, half.shape[1] // 30)
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
     vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
     lines = horizontal | vertical
     if not lines.any():
         return gray
-    mask = cv2.resize(cv2.dilate(lines, np.ones((3, 3), np.uint8)), (gray.shape[1], gray.shape[0]),
-                      interpolation=cv2.INTER_NEAREST)
+    # Not dilated: a wider mask bites into the characters written on the line (measured: 21 vs 24/42).
+    mask = cv2.resize(lines, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST)
     out = gray.copy()
     out[mask > 0] = 255
     return out
