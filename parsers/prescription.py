@@ -179,12 +179,14 @@ def read_prescription(ct: ConfText, min_conf: float, body: bool = False, header_
     return rx, r.alerts
 
 
+# labels as OCR reads them ("DiagyeSis", "visit S:", "pop" for DOB, "pate" for Date)
 _FIELD_LABELS = {
     "patient.name": re.compile(r"patient(?:'s)?\s+name|\bname\b", re.I),
-    "patient.dob": L.DOB,
-    "diagnoses": re.compile(r"\b(?:diagnos[ie]s|dx|icd-?10)\b", re.I),
-    "visits": re.compile(r"#\s*of\s+visits|number\s+of\s+visits|\bvisits\b|frequency", re.I),
+    "patient.dob": re.compile(f"{L.DOB.pattern}|{L.DOB_OCR.pattern}", re.I),
+    "diagnoses": re.compile(r"\b(?:diag\w*|dx|icd\S*)", re.I),
+    "visits": re.compile(r"#\s*of\s+visits|number\s+of\s+visits|\bvisit|\bsession|frequency", re.I),
     "start_date": re.compile(r"start\s+date", re.I),
+    "written_date": re.compile(f"{L.DATE_OCR.pattern}|{L.DATE_WORD.pattern}", re.I),
     "prescriber.npi": re.compile(r"\bNP[I1lL]\b"),
 }
 
@@ -193,7 +195,8 @@ def _unreadable_labels(r: _Reader, rx: Prescription) -> None:
     """A labelled field left empty on a scan with shaky words after its label: something is written
     there that OCR could not read, so say so (`low_confidence`) rather than call it missing."""
     values = {"patient.name": rx.patient.name, "patient.dob": rx.patient.dob, "diagnoses": rx.diagnoses,
-              "visits": rx.visits, "start_date": rx.start_date, "prescriber.npi": rx.prescriber.npi}
+              "visits": rx.visits, "start_date": rx.start_date, "written_date": rx.start_date or rx.written_date,
+              "prescriber.npi": rx.prescriber.npi}
     text = r.ct.text
     for fld, label in _FIELD_LABELS.items():
         if values[fld] or fld in r.flagged or (fld == "start_date" and "written_date" in r.flagged):
@@ -201,7 +204,10 @@ def _unreadable_labels(r: _Reader, rx: Prescription) -> None:
         for m in label.finditer(text):
             nl = text.find("\n", m.end())
             nl = nl if nl >= 0 else len(text)
-            conf = r.ct.conf(m.end(), min(nl, m.end() + 25))  # beside the label
+            ls = text.rfind("\n", 0, m.start()) + 1
+            confs = [c for c in (r.ct.conf(m.end(), min(nl, m.end() + 25)),  # beside the label
+                                 r.ct.conf(max(ls, m.start() - 8), m.start())) if c is not None]  # "UF sessions"
+            conf = min(confs) if confs else None
             if conf is None or conf >= r.min_conf:
                 # under a column header: only a value row that OCR could barely read at all
                 nl2 = text.find("\n", nl + 1)

@@ -25,9 +25,13 @@ MIN_SCORE = 3  # signals a text must carry to be read as a prescription
 _TITLE_WORDS = re.compile(r"(?=.*\b(?:massage|therapy|physiotherapy|rehab\w*)\b)(?=.*\b(?:referral|prescription|order)\b)", re.I)
 
 
+_PAD = re.compile(r"prescription\s+pad|dispense\s+as\s+written|substitution\s+permitted", re.I)
+
+
 def _titled(text: str) -> bool:
-    """A heading line such as "PHYSICAL THERAPY / MASSAGE THERAPY REFERRAL" (short, no digits), or ℞."""
-    if "℞" in text:
+    """A heading line such as "PHYSICAL THERAPY / MASSAGE THERAPY REFERRAL" (short, no digits), ℞,
+    or the print of a prescription pad ("Dispense As Written")."""
+    if "℞" in text or _PAD.search(text):
         return True
     return any(len(line.split()) <= 7 and not re.search(r"\d", line) and _TITLE_WORDS.match(line)
                for line in text.split("\n"))
