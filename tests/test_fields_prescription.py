@@ -87,3 +87,9 @@ def test_authorization_period_with_through():
 def test_written_date_sources(line, written):
     rx, _ = read("Patient: Jane Doe\nDOB: 1/2/1980\nDx: M54.2\n8 visits\n" + line, body=False)
     assert (str(rx.written_date) if rx.written_date else None) == written
+
+
+def test_other_events_are_not_the_written_date():
+    rx, _ = read("Patient: Jane Doe\nDOB: 1/2/1980\nInjury date: 10/01/2026\nNext appointment 12/01/2026\n"
+                 "Dx: S16.1XXA\n8 visits", body=False)
+    assert rx.written_date is None and rx.start_date is None

@@ -34,7 +34,8 @@ WRITTEN = re.compile(r"(?<![A-Za-z])(?:date\s+(?:written|signed|of\s+(?:order|re
                      r"|rx\s+date|order(?:ed)?\s+date|ordered(?:\s+on)?|date\s+ordered|referral\s+date|prescription\s+date|signature\s+date)(?![A-Za-z])", re.I)
 SIGNED = re.compile(r"(?<![A-Za-z])(?:electronically\s+)?signed(?:\s+by)?\b(?:[^\n]{0,60}?\s(?:on|at|@)\b|\s*:?(?:\s*(?:Dr\.?\s*)?[A-Za-z][\w'’.\-]*,?){0,5})", re.I)
 DATE_WORD = re.compile(r"(?<![A-Za-z])date(?![A-Za-z])", re.I)
-_NOT_WRITTEN = re.compile(r"(?:start|end|expir\w*|birth|effective|through|stop|visit|of|print(?:ed)?|service|exp\.?|DOB|signature|due|appointment|next)\s*$", re.I)
+_NOT_WRITTEN = re.compile(r"(?:start|end|expir\w*|birth|effective|through|stop|visit|of|print(?:ed)?|service|exp\.?|DOB|signature|due|appointment|next"
+                          r"|injury|accident|onset|surgery|incident|admission|discharge|exam|visit|fax|print|sent|received)\s*$", re.I)
 
 
 def date_word_guard(before: str) -> bool:
@@ -123,6 +124,10 @@ def column_values(text: str, label: re.Pattern, kind: str) -> list[Hit]:
 _MACHINE_DATE = re.compile(r"print|page|fax|received|sent|generated|report|run|scanned|created|modified|birth|dob", re.I)
 
 
+_OTHER_EVENT = re.compile(r"injur|accident|onset|surgery|incident|admi|discharge|exam|visit|appoint|due|next|dob|birth|"
+                          r"start|end|expir|valid|through|until", re.I)
+
+
 def standalone_dates(text: str) -> list[Hit]:
     """A date on a line of its own (a letter's date line, a signature date above its label)."""
     out = []
@@ -132,7 +137,8 @@ def standalone_dates(text: str) -> list[Hit]:
             continue
         d = dates[0]
         rest = (line[:d.start] + line[d.end:]).strip()
-        if len(re.sub(r"[^A-Za-z0-9]", "", rest)) <= 12 and not re.search(r"\d", rest) and not _MACHINE_DATE.search(rest):
+        if (len(re.sub(r"[^A-Za-z0-9]", "", rest)) <= 12 and not re.search(r"\d|:", rest)
+                and not _MACHINE_DATE.search(rest) and not _OTHER_EVENT.search(rest)):
             out.append(Hit(d.value, ls + d.start, ls + d.end))
     return out
 
