@@ -52,3 +52,8 @@ def test_expiry_labels():
 def test_form_column_value_on_next_line():
     text = "PATIENT NAME DATE OF BIRTH PHONE\nTanaka, Caleb 10/24/1983 (520) 555-4071"
     assert [h.value for h in L.column_values(text, L.DOB, "date")] == [date(1983, 10, 24)]
+
+
+def test_a_label_never_reaches_past_another_labelled_value():
+    assert L.dated_after("DOB: n/a Sex: F 11/03/2026", L.DOB) == []
+    assert [h.value for h in L.dated_after("DOB/Age: 01/02/1980 (45)", L.DOB)] == [date(1980, 1, 2)]

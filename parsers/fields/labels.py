@@ -75,7 +75,8 @@ def dated_after(text: str, label: re.Pattern, window: int = 30, exclude: list[tu
             if any(s < xe and xs < e for xs, xe in exclude):
                 continue
             gap = text[m.end():s]
-            if re.search(r"\d", gap) or len(re.sub(r"[\s:#\-–=.()]", "", gap)) > gap_letters:
+            if (re.search(r"\d", gap) or len(re.sub(r"[\s:#\-–=.()]", "", gap)) > gap_letters
+                    or re.search(r"[A-Za-z]{2,}\s*:\s*\S", gap)):  # another label stands between
                 break
             out.append(Hit(d.value, s, e))
             break
