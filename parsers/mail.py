@@ -44,7 +44,7 @@ NOT_DOCUMENTS = {
     "application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature",
     "application/pgp-keys", "application/pgp-encrypted", "text/vcard", "text/x-vcard", "text/calendar",
     "application/ics", "message/delivery-status", "message/disposition-notification",
-    "text/rfc822-headers", "message/feedback-report",
+    "text/rfc822-headers", "message/rfc822-headers", "message/feedback-report",
 }
 MAX_DEPTH = 20  # nested multiparts / forwarded messages deeper than this are not walked
 

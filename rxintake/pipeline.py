@@ -110,7 +110,7 @@ def document_alerts(message: Message, prescription_found: bool) -> list[Alert]:
         alerts.append(alert("unreadable_document", "error",
                             f"{Path(message.path).name}: the message could not be read in full: {message.error}"))
     for d in message.documents:
-        name = d.filename or "attachment"
+        name = d.filename or f"an unnamed {d.content_type} attachment"
         if d.error and d.unsupported and prescription_found:
             alerts.append(alert("unsupported_attachment", "warning", f"{name} was not read: {d.error}"))
         elif d.error:
