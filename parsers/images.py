@@ -6,10 +6,10 @@ import io
 import warnings
 from contextlib import contextmanager
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from parsers.documents import Document
-from parsers.imaging import prepare_page
+from parsers.imaging import image_kind, prepare_page
 from parsers.ocr import OcrError, ocr_pages
 
 # An image this small is a logo, an icon or a signature snippet, never a prescription page.
@@ -74,7 +74,10 @@ def read_image(doc: Document, max_pages: int = 30, max_pixels: int = 60_000_000,
                 frame = Image.open(io.BytesIO(doc.data))
                 frame.seek(i)
                 frame.load()
-            return prepare_page(frame)
+                kind = image_kind(frame)
+                if frame.format == "JPEG":  # phones store "rotate me" in EXIF instead of turning the pixels
+                    frame = ImageOps.exif_transpose(frame)
+            return prepare_page(frame, kind)
         return load
 
     try:

@@ -204,6 +204,19 @@ def upscale_small(gray: np.ndarray, min_width: int) -> np.ndarray:
     return cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)
 
 
+def to_gray(img: Image.Image) -> np.ndarray:
+    """8-bit grayscale from any mode; 16-bit and float scans are stretched, not clipped to white."""
+    if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        arr = np.asarray(img, dtype=np.float32)
+        lo, hi = float(arr.min()), float(arr.max())
+        return ((arr - lo) * (255.0 / max(hi - lo, 1e-6))).astype(np.uint8)
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        img = img.convert("RGBA")
+        background = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, img)
+    return np.asarray(img.convert("L"))
+
+
 def prepare_page(img: Image.Image, kind: str | None = None) -> Image.Image:
     """A grayscale image ready for tesseract, cleaned up as its kind needs, text lines horizontal.
 
@@ -213,7 +226,7 @@ def prepare_page(img: Image.Image, kind: str | None = None) -> Image.Image:
     if kind == FAX:
         gray = fax_to_gray(img)
     else:
-        gray = np.asarray(img.convert("L"))
+        gray = to_gray(img)
     if kind == PHOTO:
         quad = find_page(gray)
         if quad is not None:

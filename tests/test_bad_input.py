@@ -171,7 +171,15 @@ def test_ocr_time_limit_per_page(tmp_path):
 def test_limits_are_settings(tmp_path):
     (tmp_path / "four.pdf").write_bytes(text_pdf(4))
     Image.new("L", (1500, 1500), 255).save(tmp_path / "big.png")
+    big_mail = eml(tmp_path / "big.eml", "see attached", [("rx.pdf", text_pdf(3) + b"\0" * 20000, "application/pdf")])
+    heavy_doc = eml(tmp_path / "heavy.eml", "x", [("scan.pdf", text_pdf(1) + b"\0" * 5000, "application/pdf")])
     out = extract([tmp_path / "four.pdf", tmp_path / "big.png"], RXINTAKE_MAX_PAGES="2",
                   RXINTAKE_MAX_IMAGE_PIXELS="1000000")
     assert "only the first 2" in unreadable(out["four.pdf"])[0]
     assert "pixels" in unreadable(out["big.png"])[0]
+    out = extract([big_mail, heavy_doc], RXINTAKE_MAX_MESSAGE_BYTES="15000", RXINTAKE_MAX_DOCUMENT_BYTES="4000")
+    assert big_mail.stat().st_size > 15000 > heavy_doc.stat().st_size
+    [msg] = unreadable(out["big.eml"])
+    assert "big.eml" in msg and "over the limit of 15000" in msg
+    [msg] = unreadable(out["heavy.eml"])
+    assert "scan.pdf" in msg and "over the limit of 4000" in msg
