@@ -61,3 +61,7 @@ def test_code_with_dash_description_and_cpt_modifiers():
 
 def test_ocr_comma_for_dot():
     assert codes("Dx: M54,50 - LBP") == ["M54.50"]
+
+
+def test_phone_number_read_as_code():
+    assert codes("DATE OF BIRTH | PHONE\nIA47-O2-Ol | C541) 555-1540\nDx\nC541) 555-1540") == []

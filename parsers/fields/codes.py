@@ -24,6 +24,7 @@ _HEADING_DX = re.compile(r"^\W*(?:icd[\s-]*10[\w\s-]*|diagnos[ie]s[\w\s/()-]*|dx
 _HEADING_OTHER = re.compile(r"^\W*(?:comments?|referral (?:for|details)|treatment|order|procedure|procedures|procedure codes|"
                             r"special instructions|frequency|plan|signature|physician|provider|notes?)\b", re.I)
 _ADDRESS_BEFORE = re.compile(r"\b(?:suite|ste|unit|room|rm|bldg|building|apt|floor|fl|box|lot|hwy|route|gate|dock)\.?\s*#?\s*$", re.I)
+_PHONE_AFTER = re.compile(r"\)?[\s.-]*\d{3}[\s.-]\d{4}\b")
 _COMMA_SLIP = re.compile(r"(?<=\b[A-Z]\d[0-9A-Z]),(?=\d)")
 _FIRST_FIX = {"$": "S", "5": "S", "6": "G", "8": "B", "0": "O"}
 _DIGIT_FIX = {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "B": "8", "S": "5", "Z": "2", "G": "6"}
@@ -123,6 +124,8 @@ def find_icd10(text: str, lookup: Lookup) -> list[FoundCode]:
                 continue  # "M54. \7": a code cut short by a misread, not the 3-character code
             if _ADDRESS_BEFORE.search(line[max(0, m.start() - 12):m.start()]):
                 continue  # "Suite A01.1", "Bldg B12": part of an address
+            if _PHONE_AFTER.match(line[m.end():]) or (line[m.end():m.end() + 1] == ")" and line[m.start() - 1:m.start()] != "("):
+                continue  # "(541) 555-1540" read as "C541) 555-1540": a phone number, not a code
             before = line[max(0, m.start() - 2):m.start()]
             after = line[m.end():m.end() + 2]
             bracketed = bool(re.search(r"[\[(]\s*$", before)) and bool(re.match(r"\s*[\])]", after))

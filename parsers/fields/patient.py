@@ -60,7 +60,7 @@ def leading_name(text: str) -> str | None:
     text = text.strip()
     # debris before a name in a form cell ("a) Mitchell, Lauren", "| Young, G"): the caller's span keeps it,
     # so its OCR confidence still counts
-    text = re.sub(r"^(?:(?:[^\w\s]+|[a-z]\)|[a-z](?=\s))\s*){1,3}", "", text)
+    text = re.sub(r"^(?:(?:[^\w\s]+|[a-z]\)|[a-z])\s+){1,3}", "", text)  # whole debris tokens only, never part of a word
     dates = find_dates(text)
     if dates:
         text = text[:dates[0].start]
