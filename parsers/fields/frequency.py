@@ -87,7 +87,7 @@ def _joinable(gap: str, limit: int = 40) -> bool:
     if len(gap) > limit:
         return False
     rest = _JOIN_WORDS.sub(" ", gap)
-    return not re.sub(r"[\s,;:.()\-–×/]+", "", rest)
+    return not re.sub(r"[\s,;:.()\-–×/|_]+", "", rest)  # "|" and "_": table rules read by OCR
 
 
 def parse_schedule(text: str) -> Schedule:
