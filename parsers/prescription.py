@@ -191,6 +191,10 @@ _FIELD_LABELS = {
 }
 
 
+# "G/18/14", "5/VU/I95¢": shaped like a date, readable as none
+_GARBLED_DATE = re.compile(r"[\s:|.]*(?=[^\n]*\d[^\n]*\d)[\w¢|]{1,4}\s?[/-]\s?[\w¢|]{1,4}\s?[/-]\s?[\w¢|]{2,4}")
+
+
 def _unreadable_labels(r: _Reader, rx: Prescription) -> None:
     """A labelled field left empty on a scan with shaky words after its label: something is written
     there that OCR could not read, so say so (`low_confidence`) rather than call it missing."""
@@ -215,6 +219,9 @@ def _unreadable_labels(r: _Reader, rx: Prescription) -> None:
             if conf is not None and conf < r.min_conf:
                 r.flag(fld, f"something is written after its label but OCR could not read it "
                             f"(confidence {conf:.0f} < {r.min_conf:.0f}); check the original")
+                break
+            if fld in ("patient.dob", "written_date") and _GARBLED_DATE.match(text[m.end():min(nl, m.end() + 20)]):
+                r.flag(fld, "a date is written after its label but OCR read it as no valid date; check the original")
                 break
 
 

@@ -93,3 +93,10 @@ def test_other_events_are_not_the_written_date():
     rx, _ = read("Patient: Jane Doe\nDOB: 1/2/1980\nInjury date: 10/01/2026\nNext appointment 12/01/2026\n"
                  "Dx: S16.1XXA\n8 visits", body=False)
     assert rx.written_date is None and rx.start_date is None
+
+
+def test_garbled_date_on_a_scan_is_low_confidence_not_missing():
+    text = "Name LEFEVRE, RENEE Date G/18/14\nAddress 36 Oak Street, Boise DOB 5/VU/I95¢\nDx: M62.838\n24 sessions"
+    rx, alerts = read_prescription(ConfText(text, "ocr", [90.0] * len(text)), 60)
+    assert rx.patient.dob is None and rx.written_date is None
+    assert {a.field for a in alerts if a.code == "low_confidence"} == {"patient.dob", "written_date"}
