@@ -44,9 +44,10 @@ def fax_to_gray(img: Image.Image) -> np.ndarray:
     """A fax page at square pixels, twice its resolution, despeckled.
 
     204x98 dpi ("standard") faxes get their rows doubled first, or letters are half height. The
-    3x3 median runs before the 2x upscale, on the fax's own pixels, where one speckle is one
-    pixel; measured on the dev faxes it finds more key strings (18/26) than the median after
-    the upscale (15/26) or no despeckle at all. The upscale gives tesseract the x-height it wants.
+    2x bicubic upscale gives tesseract the x-height it wants; a 5x5 median after it (2.5 fax
+    pixels) removes speckle and smooths the staircase edges. Measured, key strings found on the
+    7 dev faxes: 3x3 median before the upscale 29/46, 3x3 after 31, 5x5 after 31, none 31; on a
+    generated, speckled 204x98 fax only the 5x5 median after the upscale read `M54.50` exactly.
     """
     import cv2
 
@@ -54,8 +55,8 @@ def fax_to_gray(img: Image.Image) -> np.ndarray:
     arr = np.asarray(img.convert("L"))
     if dpi and dpi[0] > 1.5 * dpi[1]:
         arr = np.repeat(arr, int(round(dpi[0] / dpi[1])), axis=0)
-    arr = cv2.medianBlur(np.ascontiguousarray(arr), 3)
-    return cv2.resize(arr, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    arr = cv2.resize(np.ascontiguousarray(arr), None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    return cv2.medianBlur(arr, 5)
 
 
 def estimate_skew(gray: np.ndarray, max_deg: float = 5.0) -> float:
