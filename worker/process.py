@@ -32,7 +32,9 @@ def start_worker(broker, threads: int):
 
     # what the `dramatiq` CLI does at boot: starts the TimeLimit watchdog among others
     broker.emit_after("process_boot")
-    worker = Worker(broker, worker_threads=threads, worker_timeout=1000)
+    # an idle queue is polled at most 250 ms apart: work starts soon after arrival, and with Redis
+    # the heartbeats (and dead-worker checks) come often
+    worker = Worker(broker, worker_threads=threads, worker_timeout=250)
     worker.start()
     return worker
 
