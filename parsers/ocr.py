@@ -96,6 +96,9 @@ def ocr_pages(
             return ocr_image(loader(), timeout=timeout)
         except OcrError as exc:
             return exc
+        except Exception as exc:  # a page that cannot be decoded or rendered: the others still count
+            limit = type(exc).__name__ == "ImageLimitError"
+            return OcrError(str(exc) if limit else f"could not be decoded ({type(exc).__name__})")
 
     if workers <= 1 or len(loaders) <= 1:
         return [one(loader) for loader in loaders]

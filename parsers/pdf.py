@@ -90,8 +90,12 @@ def read_pdf(doc: Document, max_pages: int = 30, dpi: int = 300, ocr_timeout: fl
         if pdfium_doc is None:
             doc.error = "not a readable PDF, its pages cannot be rendered"
             return
-        results = ocr_pages([_loader(pdfium_doc, n, dpi, max_pixels) for n in to_ocr], workers=workers,
-                            timeout=ocr_timeout)
+        try:
+            results = ocr_pages([_loader(pdfium_doc, n, dpi, max_pixels) for n in to_ocr], workers=workers,
+                                timeout=ocr_timeout)
+        finally:
+            with _PDFIUM_LOCK:
+                pdfium_doc.close()
         by_page = dict(zip(to_ocr, results))
         slots = [by_page[s] if isinstance(s, int) else s for s in slots]
     add_ocr_pages(doc, slots)

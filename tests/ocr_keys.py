@@ -20,13 +20,14 @@ def _norm(s: str) -> str:
     return " ".join(s.split())
 
 
-def keys_found(text: str, ocr_keys: dict[str, list[str]]) -> tuple[int, int, list[str]]:
-    flat = _norm(text)
+def keys_found(text: str, ocr_keys: dict[str, list[str]], fold_case: bool = False) -> tuple[int, int, list[str]]:
+    """Keys found verbatim (spaces normalized); with `fold_case`, "NELSON" counts for "Nelson"."""
+    flat = _norm(text).casefold() if fold_case else _norm(text)
     found, total, missed = 0, 0, []
     for values in ocr_keys.values():
         for key in values:
             total += 1
-            if _norm(key) in flat:
+            if (_norm(key).casefold() if fold_case else _norm(key)) in flat:
                 found += 1
             else:
                 missed.append(key)
@@ -40,7 +41,7 @@ def main(cases: list[str]) -> None:
 
     settings = Settings()
     manifest = json.loads((DEV / "manifest.json").read_text())["cases"]
-    per_render: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    per_render: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for entry in manifest:
         if entry["render"] not in OCR_RENDERS or (cases and entry["case"] not in cases):
             continue
@@ -54,13 +55,12 @@ def main(cases: list[str]) -> None:
         found, total, missed = keys_found(text, truth["meta"].get("ocr_keys", {}))
         per_render[entry["render"]][0] += found
         per_render[entry["render"]][1] += total
+        per_render[entry["render"]][2] += keys_found(text, truth["meta"].get("ocr_keys", {}), fold_case=True)[0]
         print(f"{entry['case']} {entry['render']:9} {found:2}/{total:2} {elapsed:5.1f}s missed={missed}", flush=True)
-    all_found = sum(v[0] for v in per_render.values())
-    all_total = sum(v[1] for v in per_render.values())
-    for render, (f, t) in sorted(per_render.items()):
-        print(f"{render:9} {f}/{t} = {f / t:.0%}")
-    if all_total:
-        print(f"all       {all_found}/{all_total} = {all_found / all_total:.0%}")
+    per_render["all"] = [sum(v[i] for v in per_render.values()) for i in range(3)]
+    for render, (f, t, folded) in per_render.items():
+        if t:
+            print(f"{render:9} verbatim {f}/{t} = {f / t:.0%}   ignoring case {folded}/{t} = {folded / t:.0%}")
 
 
 if __name__ == "__main__":

@@ -96,6 +96,10 @@ def bad(tmp_path_factory) -> dict[str, dict]:
     files.append(d / "binary.eml")
     (d / "empty.pdf").write_bytes(b"")
     files.append(d / "empty.pdf")
+    jpg = io.BytesIO()
+    Image.effect_noise((1200, 1600), 60).convert("RGB").save(jpg, format="JPEG")
+    (d / "cut.jpg").write_bytes(jpg.getvalue()[: len(jpg.getvalue()) // 3])
+    files.append(d / "cut.jpg")
     return extract(files)
 
 
@@ -183,3 +187,8 @@ def test_limits_are_settings(tmp_path):
     assert "big.eml" in msg and "over the limit of 15000" in msg
     [msg] = unreadable(out["heavy.eml"])
     assert "scan.pdf" in msg and "over the limit of 4000" in msg
+
+
+def test_truncated_image(bad):
+    [msg] = unreadable(bad["cut.jpg"])
+    assert "cut.jpg" in msg and "could not be decoded" in msg
