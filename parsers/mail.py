@@ -183,5 +183,8 @@ def parse_message(raw: bytes, path: str = "message.eml") -> Message:
         body = "\n\n".join(plain)
     out.body = Document(filename=None, content_type="text/plain", data=body.encode("utf-8"), is_body=True,
                         pages=[PageText(text=body, source="body")] if body.strip() else [])
-    out.documents = docs
+    seen: set[str] = set()
+    for doc in docs:  # the same file attached twice (forwarded and attached again) is one document
+        (out.ignored if doc.sha256 in seen else out.documents).append(doc)
+        seen.add(doc.sha256)
     return out

@@ -172,3 +172,16 @@ def test_too_deeply_nested_message_is_an_error_not_a_crash():
 def test_html_to_text_keeps_rows_and_drops_scripts():
     text = html_to_text("<script>x=1</script><div>A</div><div>B <span>C</span></div>")
     assert text.splitlines() == ["A", "B C"]
+
+
+def test_same_file_forwarded_and_attached_again_is_one_document():
+    inner = base("Rx")
+    inner.set_content("see attached")
+    inner.add_attachment(PDF, maintype="application", subtype="pdf", filename="rx.pdf")
+    outer = base("Fwd: Rx")
+    outer.set_content("forwarding, and attaching again")
+    outer.add_attachment(inner)
+    outer.add_attachment(PDF, maintype="application", subtype="pdf", filename="rx copy.pdf")
+    m = parse(outer)
+    assert [d.filename for d in m.documents] == ["rx.pdf"]
+    assert [d.filename for d in m.ignored] == ["rx copy.pdf"]
