@@ -65,3 +65,8 @@ def test_ocr_comma_for_dot():
 
 def test_phone_number_read_as_code():
     assert codes("DATE OF BIRTH | PHONE\nIA47-O2-Ol | C541) 555-1540\nDx\nC541) 555-1540") == []
+
+
+def test_undotted_codes_need_a_diagnosis_context():
+    text = "A080 Summit Ave, Sacramento\nDx: M7912 - Myalgia of auxiliary muscles\nR519 - Headache\nCPT 97124"
+    assert codes(text) == ["M79.12", "R51.9"]

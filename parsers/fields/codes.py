@@ -78,6 +78,10 @@ def _fixes(raw: str) -> list[str]:
     return out
 
 
+_LEADING_CODE = re.compile(r"^\W{0,3}[A-Za-z$5680][0-9OoIlBSZG][0-9A-Za-z]\.?[0-9A-Za-z]{0,4}\b")
+_GENERIC = {"unspecified", "other", "specified", "site", "part", "sites", "parts"}
+
+
 def dx_context_lines(lines: list[str]) -> set[int]:
     """Indices of lines where diagnosis codes are expected: labelled lines and diagnosis blocks."""
     out: set[int] = set()
@@ -94,6 +98,11 @@ def dx_context_lines(lines: list[str]) -> set[int]:
             in_block -= 1
         if DX_LABEL.search(line):
             out.add(i)
+            # "Dx: M7912 - Myalgia ..." then "R519 - Headache" on the next lines: a list goes on
+            for j in range(i + 1, min(i + 6, len(lines))):
+                if not _LEADING_CODE.match(lines[j]):
+                    break
+                out.add(j)
     return out
 
 
@@ -102,7 +111,7 @@ def _described(code_info: object | None, after: str, before: str = "") -> bool:
     desc = getattr(code_info, "description", None)
     if not desc:
         return False
-    want = {w for w in re.findall(r"[a-z]{4,}", desc.lower())}
+    want = {w for w in re.findall(r"[a-z]{4,}", desc.lower())} - _GENERIC
     got = set(re.findall(r"[a-z]{4,}", after.lower()[:80] + " " + before.lower()[-80:]))
     return len(want & got) >= 1 and len(want & got) >= min(2, len(want))
 
@@ -138,7 +147,10 @@ def find_icd10(text: str, lookup: Lookup) -> list[FoundCode]:
             pick: FoundCode | None = None
             if strict and (raw[0].isupper() or in_ctx):
                 info = lookup(as_written)
-                if info is not None and (len(as_written) > 3 or in_ctx):
+                # outside a diagnosis line or block, a code must be written as one (with its dot) or
+                # be recognisable by its description: "A080 Summit Ave" is a street number
+                if info is not None and (in_ctx or ("." in raw and len(as_written) > 3)
+                                         or _described(info, line[m.end():], line[:m.start()])):
                     pick = FoundCode(as_written, *span, True, False)
             digit_first = not raw[0].isalpha() or raw[0] == "$"
             if pick is None and not (digit_first and len(raw.replace(".", "")) < 5 and not _described(
