@@ -103,3 +103,18 @@ def test_npi_round_trip(first9, template):
     npi = first9 + check_digit(first9)
     assert luhn_ok(npi)
     assert find_npi(template.format(n=npi)) == npi
+
+
+@settings(max_examples=60, deadline=None)
+@given(ANY_TEXT, st.booleans(), st.floats(0, 100))
+def test_whole_prescription_reader_total(text, ocr, conf):
+    from parsers.fields.confidence import ConfText
+    from parsers.fields.detect import prescription_score
+    from parsers.prescription import read_prescription
+
+    ct = ConfText(text, "ocr" if ocr else "text_layer", [conf if ocr else None] * len(text))
+    assert prescription_score(text) >= 0
+    rx, alerts = read_prescription(ct, 60, body=not ocr, header_date=date(2026, 11, 3))
+    assert all(a.code in {"low_confidence", "frequency_range"} for a in alerts)
+    if ocr and conf < 30:
+        assert rx.patient.name is None and rx.patient.dob is None and rx.visits is None and not rx.diagnoses
