@@ -63,6 +63,13 @@ def _first(hits: list[L.Hit], exclude: list[tuple[int, int]] = ()) -> L.Hit | No
     return None
 
 
+def _plausible(d: date, message_date: date, written: bool) -> bool:
+    """A prescription date near the message's: written no later than it arrived, none decades off."""
+    if written and d > message_date + timedelta(days=1):
+        return False
+    return message_date.year - 5 <= d.year <= message_date.year + 2
+
+
 def _dates(r: _Reader, body: bool, header_date: date | None) -> dict[str, date | None]:
     text = r.ct.text
     dob_ocr = (L.dated_after(text, L.DOB_OCR, window=16) + L.column_values(text, L.DOB_OCR, "date")
@@ -91,6 +98,10 @@ def _dates(r: _Reader, body: bool, header_date: date | None) -> dict[str, date |
     for name, hit, fld in (("dob", dob, "patient.dob"), ("start", start, "start_date"),
                            ("end", end, "end_date"), ("written", written, "written_date")):
         out[name] = hit.value if hit and r.trusted(fld, (hit.start, hit.end)) else None
+        if out[name] and r.ct.source == "ocr" and header_date and name != "dob" and not _plausible(
+                out[name], header_date, written=name == "written"):
+            out[name] = None  # "10/12/2926": a misread digit, not a date anyone wrote
+            r.flag(fld, f"the date read from the scan ({hit.value.isoformat()}) cannot be right; check the original")
     fuzzy = bool(dob and dob in dob_ocr and not L.dated_after(text, L.DOB))
     if out["dob"] and not L.plausible_dob(out["dob"], out["written"] or header_date, 1 if fuzzy else 0):
         out["dob"] = None

@@ -100,3 +100,10 @@ def test_garbled_date_on_a_scan_is_low_confidence_not_missing():
     rx, alerts = read_prescription(ConfText(text, "ocr", [90.0] * len(text)), 60)
     assert rx.patient.dob is None and rx.written_date is None
     assert {a.field for a in alerts if a.code == "low_confidence"} == {"patient.dob", "written_date"}
+
+
+def test_impossible_date_on_a_scan_is_low_confidence():
+    text = "Name: Jane Doe Date 10/12/2926\nDOB: 07/13/2006\nDx: M75.01\n6 visits"
+    rx, alerts = read_prescription(ConfText(text, "ocr", [90.0] * len(text)), 60, header_date=date(2026, 10, 14))
+    assert rx.written_date is None and rx.start_date is None
+    assert [a.field for a in alerts if a.code == "low_confidence"] == ["written_date"]
