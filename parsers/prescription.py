@@ -93,6 +93,7 @@ def _dates(r: _Reader, body: bool, header_date: date | None) -> dict[str, date |
                or _first(L.dated_after(text, L.DATE_WORD, exclude=taken, guard=L.date_word_guard, gap_letters=0), taken)
                or (_first(L.dated_after(text, L.DATE_OCR, exclude=taken, gap_letters=0), taken)
                    if r.ct.source == "ocr" else None)
+               or _first(L.signature_line_dates(text), taken)
                or _first(L.standalone_dates(text), taken))
     out: dict[str, date | None] = {}
     for name, hit, fld in (("dob", dob, "patient.dob"), ("start", start, "start_date"),

@@ -57,3 +57,8 @@ def test_form_column_value_on_next_line():
 def test_a_label_never_reaches_past_another_labelled_value():
     assert L.dated_after("DOB: n/a Sex: F 11/03/2026", L.DOB) == []
     assert [h.value for h in L.dated_after("DOB/Age: 01/02/1980 (45)", L.DOB)] == [date(1980, 1, 2)]
+
+
+def test_signature_line_date_above_its_label():
+    text = "SPECIAL INSTRUCTIONS\nVictor Greenberg   February 20, 2026\nPHYSICIAN SIGNATURE DATE\nNPI 1234567893"
+    assert [h.value for h in L.signature_line_dates(text)] == [date(2026, 2, 20)]

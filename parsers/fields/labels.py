@@ -129,6 +129,25 @@ _OTHER_EVENT = re.compile(r"injur|accident|onset|surgery|incident|admi|discharge
                           r"start|end|expir|valid|through|until", re.I)
 
 
+_SIGNATURE_LABEL = re.compile(r"signature\W+(?:\w+\W+)?date|date\W+signed", re.I)
+
+
+def signature_line_dates(text: str) -> list[Hit]:
+    """A form's signature line: "Victor Greenberg   February 20, 2026" right above the printed
+    "PHYSICIAN SIGNATURE   DATE" label."""
+    lines = line_spans(text)
+    out = []
+    for i, (_, _, line) in enumerate(lines):
+        if not _SIGNATURE_LABEL.search(line) or find_dates(line):
+            continue
+        prev = next(((s, t) for s, _, t in reversed(lines[max(0, i - 2):i]) if t.strip()), None)
+        if prev:
+            dates = find_dates(prev[1])
+            if len(dates) == 1:
+                out.append(Hit(dates[0].value, prev[0] + dates[0].start, prev[0] + dates[0].end))
+    return out
+
+
 def standalone_dates(text: str) -> list[Hit]:
     """A date on a line of its own (a letter's date line, a signature date above its label)."""
     out = []
