@@ -196,7 +196,7 @@ _FIELD_LABELS = {
     "patient.name": re.compile(r"patient(?:'s)?\s+name|\bname\b", re.I),
     "patient.dob": re.compile(f"{L.DOB.pattern}|{L.DOB_OCR.pattern}", re.I),
     "diagnoses": re.compile(r"\b(?:diag\w*|dx|icd\S*)", re.I),
-    "visits": re.compile(r"#\s*of\s+visits|number\s+of\s+visits|\bvisit|\bsession|frequency", re.I),
+    "visits": re.compile(r"#\s*of\s+visits|number\s+of\s+visits|visit|session|frequency", re.I),
     "start_date": re.compile(r"start\s+date", re.I),
     "written_date": re.compile(f"{L.DATE_OCR.pattern}|{L.DATE_WORD.pattern}", re.I),
     "prescriber.npi": re.compile(r"\bNP[I1lL]\b"),
