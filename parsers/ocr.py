@@ -21,9 +21,8 @@ from parsers.documents import PageText, Word
 
 os.environ["OMP_THREAD_LIMIT"] = "1"  # inherited by every tesseract process started from here
 
-# Skipping tesseract's inverted-text check on every line saves ~20% CPU; paper documents have
-# no white-on-black text worth it.
-TESSERACT_CONFIG = "--psm 3 -c tessedit_do_invert=0"
+# Tesseract's own default layout analysis; no OSD (see above).
+TESSERACT_CONFIG = "--psm 3"
 UPSIDE_DOWN_CONF = 55.0  # mean word confidence under which a page is tried turned 180 degrees
 MIN_WORDS_TO_JUDGE = 10
 
