@@ -106,6 +106,7 @@ class Mailbox:
     def select(self) -> int:
         info = self._call("SELECT", self.client.select_folder, self.settings.imap_folder)
         self.uidvalidity = int(info[b"UIDVALIDITY"])
+        self._news_since_last_command()  # the count SELECT reports is not news
         return self.uidvalidity
 
     def close(self) -> None:
@@ -133,7 +134,9 @@ class Mailbox:
     def uids(self) -> list[int]:
         """UIDs in the watched folder, oldest first (ones flagged \\Deleted are not ours any more)."""
         self.end_idle()
-        return sorted(self._call("SEARCH", self.client.search, ["UNDELETED"]))
+        uids = sorted(self._call("SEARCH", self.client.search, ["UNDELETED"]))
+        self._news_since_last_command()  # arrivals reported so far are in this answer
+        return uids
 
     def fetch(self, uids: list[int]) -> list[Fetched]:
         self.end_idle()
@@ -177,6 +180,9 @@ class Mailbox:
         if self._idling_since is None:
             self._call("IDLE", self.client.idle)
             self._idling_since = now
+            if self._news_since_last_command():
+                self.end_idle()
+                return True
         responses = self._call("IDLE", self.client.idle_check, timeout=timeout)
         if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
             self.end_idle()
@@ -184,6 +190,15 @@ class Mailbox:
         if any(r and r[0] == b"BYE" for r in responses):
             raise MailboxError("IDLE", "server said BYE")
         return False
+
+    def _news_since_last_command(self) -> bool:
+        """EXISTS/RECENT the server sent with an earlier command's answer (imaplib keeps those aside;
+        idle_check only sees what comes later), so an arrival just before IDLE is not missed."""
+        kept = getattr(getattr(self.client, "_imap", None), "untagged_responses", None)
+        if not isinstance(kept, dict):
+            return False
+        found = [kept.pop(key, None) for key in ("EXISTS", "RECENT")]
+        return any(found)
 
     def end_idle(self) -> None:
         if self._idling_since is not None:

@@ -317,6 +317,7 @@ class Service:
                 if item.uidvalidity == self.mailbox.uidvalidity:
                     self.mailbox.move_to_done(item.uid)
                     log_event(log, "imap.moved", uid=item.uid, uidvalidity=item.uidvalidity, source_ref=ref)
+                    self._last_scan = 0.0  # scan again before idling: nothing slips in meanwhile
             elif item.path is not None and self.inbox is not None:
                 self.inbox.move_processed(item.path)
                 log_event(log, "inbox.moved", source_ref=ref)

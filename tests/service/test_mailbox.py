@@ -179,3 +179,16 @@ def test_idle_is_reissued_and_still_reports_arrivals(mailbox):
         while not mbox.wait(0.5):
             assert time.monotonic() < deadline, "no EXISTS pushed within 5 s"
         assert len(mbox.uids()) == 1
+
+
+def test_an_arrival_reported_with_another_command_is_not_missed(mailbox):
+    """EXISTS that came with an earlier command's answer (a MOVE's, say) counts as news, although
+    idle_check only sees what the server sends after IDLE starts."""
+    with Mailbox(settings_for(mailbox)) as mbox:
+        assert mbox.uids() == []
+        mailbox.append([dev_raw(FAST[0])])
+        mbox.client.noop()  # as a MOVE or FETCH would, this brings the server's "* 1 EXISTS"
+        t0 = time.monotonic()
+        assert mbox.wait(3.0) is True
+        assert time.monotonic() - t0 < 1.0
+        assert len(mbox.uids()) == 1
