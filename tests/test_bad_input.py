@@ -48,6 +48,29 @@ def eml(path: Path, body: str, attachments: list[tuple[str, bytes, str]]) -> Pat
     return path
 
 
+def holiday_photo() -> bytes:
+    """A picture with no text in it: sky, sea, a sun."""
+    from PIL import ImageDraw
+
+    img = Image.new("RGB", (1600, 1200), (120, 170, 230))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 700, 1600, 1200), fill=(30, 80, 140))
+    draw.ellipse((1100, 150, 1350, 400), fill=(250, 220, 80))
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG")
+    return buf.getvalue()
+
+
+def logo() -> bytes:
+    from PIL import ImageDraw
+
+    img = Image.new("RGB", (220, 80), "white")
+    ImageDraw.Draw(img).text((10, 30), "Riverbend Clinic", fill="navy")
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
 def extract(files: list[Path], **env: str) -> dict[str, dict]:
     proc = subprocess.run([str(ROOT / ".venv/bin/rxintake"), "extract", *map(str, files)],
                           capture_output=True, text=True, timeout=600, env={**os.environ, **env})
@@ -86,6 +109,9 @@ def bad(tmp_path_factory) -> dict[str, dict]:
     body_msg = __import__("email").message_from_bytes(BODY_RX.read_bytes(), policy=__import__("email").policy.default)
     rx_text = body_msg.get_body(("plain",)).get_content()
     files.append(eml(d / "docx_beside_body_rx.eml", rx_text, [("notes.zip", docx, "application/zip")]))
+    files.append(eml(d / "body_rx_alone.eml", rx_text, []))
+    files.append(eml(d / "photo_beside_body_rx.eml", rx_text, [("IMG_0001.JPG", holiday_photo(), "image/jpeg"),
+                                                               ("logo.png", logo(), "image/png")]))
     del rx_body
     (d / "broken_mime.eml").write_bytes(
         b"From: a@b.example\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"X\"\r\n\r\n"
@@ -192,3 +218,11 @@ def test_limits_are_settings(tmp_path):
 def test_truncated_image(bad):
     [msg] = unreadable(bad["cut.jpg"])
     assert "cut.jpg" in msg and "could not be decoded" in msg
+
+
+def test_picture_without_text_and_logo_change_nothing(bad):
+    alone, beside = bad["body_rx_alone.eml"], bad["photo_beside_body_rx.eml"]
+    assert alone["prescription"]["diagnoses"], "the body prescription is read"
+    assert beside["prescription"] == alone["prescription"]
+    assert [a["code"] for a in beside["alerts"]] == [a["code"] for a in alone["alerts"]]
+    assert [d["filename"] for d in beside["source"]["documents"]] == ["IMG_0001.JPG"]  # the logo is not a document
