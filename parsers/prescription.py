@@ -196,7 +196,7 @@ _FIELD_LABELS = {
     "patient.name": re.compile(r"patient(?:'s)?\s+name|\bname\b", re.I),
     "patient.dob": re.compile(f"{L.DOB.pattern}|{L.DOB_OCR.pattern}", re.I),
     "diagnoses": re.compile(r"\b(?:diag\w*|dx|icd\S*)", re.I),
-    "visits": re.compile(r"#\s*of\s+visits|number\s+of\s+visits|visit|session|frequency", re.I),
+    "visits": re.compile(r"#\s*of\s+visits|number\s+of\s+visits|visit|session|frequency|\bw(?:ee)?ks?\b", re.I),
     "start_date": re.compile(r"start\s+date", re.I),
     "written_date": re.compile(f"{L.DATE_OCR.pattern}|{L.DATE_WORD.pattern}", re.I),
     "prescriber.npi": re.compile(r"\bNP[I1lL]\b"),
@@ -224,8 +224,11 @@ def _unreadable_labels(r: _Reader, rx: Prescription) -> None:
             confs = [c for c in (r.ct.conf(m.end(), min(nl, m.end() + 25)),  # beside the label
                                  r.ct.conf(max(ls, m.start() - 8), m.start())) if c is not None]  # "UF sessions"
             conf = min(confs) if confs else None
-            if conf is None or conf >= r.min_conf:
-                # under a column header: only a value row that OCR could barely read at all
+            header = text[ls:nl]
+            if (conf is None or conf >= r.min_conf) and not any(
+                    other.search(header) for f2, other in _FIELD_LABELS.items() if f2 != fld):
+                # under a header of its own: only a value row that OCR could barely read at all (a
+                # row under several column headers may be shaky in another column, this one empty)
                 nl2 = text.find("\n", nl + 1)
                 conf = r.ct.mean(nl + 1, nl2 if nl2 >= 0 else len(text)) if nl < len(text) else None
             if conf is not None and conf < r.min_conf:
