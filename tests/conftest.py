@@ -9,7 +9,34 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("RXINTAKE_SHARED", ROOT.parent / "shared"))
+
+
+def _find_shared() -> Path:
+    """The shared contract and corpus: $RXINTAKE_SHARED, else a `shared/` beside this checkout or
+    beside one of its parents, else beside the repository this one was cloned from."""
+    if os.environ.get("RXINTAKE_SHARED"):
+        return Path(os.environ["RXINTAKE_SHARED"])
+    candidates = [parent / "shared" for parent in ROOT.parents]
+    try:
+        import subprocess
+
+        origin = subprocess.run(["git", "-C", str(ROOT), "remote", "get-url", "origin"],
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+        origin_path = Path(origin.removeprefix("file://"))
+        if origin and origin_path.is_dir():
+            candidates.insert(0, origin_path.resolve().parent / "shared")
+    except (OSError, subprocess.SubprocessError):
+        pass
+    candidates.insert(0, ROOT.parent / "shared")
+    for candidate in candidates:
+        if (candidate / "CONTRACT.md").is_file() and (candidate / "corpus" / "dev").is_dir():
+            return candidate
+    raise RuntimeError("the shared corpus was not found: set RXINTAKE_SHARED to the folder holding "
+                       "CONTRACT.md, corpus/ and schema/")
+
+
+SHARED = _find_shared()
+os.environ.setdefault("RXINTAKE_SHARED", str(SHARED))  # for subprocesses the tests start
 DEV = SHARED / "corpus" / "dev"
 REALWORLD = SHARED / "corpus" / "realworld"
 SCHEMA = SHARED / "schema" / "extraction.schema.json"
