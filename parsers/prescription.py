@@ -207,6 +207,14 @@ _FIELD_LABELS = {
 _GARBLED_DATE = re.compile(r"[\s:|.]*(?=[^\n]*\d[^\n]*\d)[\w¢|]{1,4}\s?[/-]\s?[\w¢|]{1,4}\s?[/-]\s?[\w¢|]{2,4}")
 
 
+def _garbled_row_date(row: str) -> bool:
+    """A form row holding something date-shaped ("W4/1A4A", "1947-O%-0l") but no readable date."""
+    if L.find_dates(row):
+        return False
+    row = re.sub(r"\(?\d{3}\)?[\s.-]*\d{3}[\s.-]\d{4}", " ", row)  # phone numbers
+    return any(sum(ch.isdigit() for ch in tok) >= 2 and re.search(r"\w[/-]\w", tok) for tok in row.split())
+
+
 def _unreadable_labels(r: _Reader, rx: Prescription) -> None:
     """A labelled field left empty on a scan with shaky words after its label: something is written
     there that OCR could not read, so say so (`low_confidence`) rather than call it missing."""
@@ -237,6 +245,10 @@ def _unreadable_labels(r: _Reader, rx: Prescription) -> None:
                 break
             if fld in ("patient.dob", "written_date") and _GARBLED_DATE.match(text[m.end():min(nl, m.end() + 20)]):
                 r.flag(fld, "a date is written after its label but OCR read it as no valid date; check the original")
+                break
+            row_end = text.find("\n", nl + 1)
+            if fld == "patient.dob" and nl < len(text) and _garbled_row_date(text[nl + 1:row_end if row_end >= 0 else None]):
+                r.flag(fld, "the row under the date-of-birth column holds a date OCR could not read; check the original")
                 break
 
 

@@ -107,3 +107,10 @@ def test_impossible_date_on_a_scan_is_low_confidence():
     rx, alerts = read_prescription(ConfText(text, "ocr", [90.0] * len(text)), 60, header_date=date(2026, 10, 14))
     assert rx.written_date is None and rx.start_date is None
     assert [a.field for a in alerts if a.code == "low_confidence"] == ["written_date"]
+
+
+def test_garbled_date_in_a_form_row():
+    text = "PATIENT NAME DOB PHONE\nOlivia Harris W4/1A4A (253) 555-1184\nDIAGNOSIS\nM79.11\n10 visits"
+    rx, alerts = read_prescription(ConfText(text, "ocr", [90.0] * len(text)), 60)
+    assert rx.patient.dob is None and rx.patient.name == "Olivia Harris"
+    assert "patient.dob" in {a.field for a in alerts if a.code == "low_confidence"}
