@@ -64,7 +64,8 @@ def leading_name(text: str) -> str | None:
     dates = find_dates(text)
     if dates:
         text = text[:dates[0].start]
-    text = re.split(r"[\d(]|\s{3,}|\t|\s(?=[^\W\d_][\w'’.\-]*:)", text, maxsplit=1)[0]  # next value, column or label
+    # stop at the next value (a whole token holding a digit: "W4/1A4A" is no initial), column or label
+    text = re.split(r"\S*[\d(]|\s{3,}|\t|\s(?=[^\W\d_][\w'’.\-]*:)", text, maxsplit=1)[0]
     m = NAME_RE.match(text)
     if not m:
         return None
