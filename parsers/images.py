@@ -22,24 +22,30 @@ class ImageLimitError(Exception):
 
 @contextmanager
 def pixel_limit(max_pixels: int):
-    """Refuse decompression bombs: Pillow's warning (over the limit) becomes an error too."""
-    old = Image.MAX_IMAGE_PIXELS
+    """Refuse decompression bombs before decoding: Pillow's own check, and ours on every frame.
+
+    Pillow's limit is process-wide; it is set (never restored) to the configured value, so that
+    pages read in parallel threads all see the same one. Pillow raises over twice the limit and
+    only warns over it: `check_size` makes the limit itself the refusal, without touching the
+    (not thread-safe) warning filters.
+    """
     Image.MAX_IMAGE_PIXELS = max_pixels
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            yield
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        yield
+    except Image.DecompressionBombError as exc:
         raise ImageLimitError(f"image over the limit of {max_pixels} pixels") from exc
-    finally:
-        Image.MAX_IMAGE_PIXELS = old
+
+
+def check_size(img: Image.Image, max_pixels: int) -> None:
+    if img.width * img.height > max_pixels:
+        raise ImageLimitError(f"{img.width}x{img.height} pixels, over the limit of {max_pixels}")
 
 
 def open_image(data: bytes, max_pixels: int) -> Image.Image:
-    with pixel_limit(max_pixels):
+    with pixel_limit(max_pixels), warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # check_size decides
         img = Image.open(io.BytesIO(data))
-        if img.width * img.height > max_pixels:
-            raise ImageLimitError(f"{img.width}x{img.height} pixels, over the limit of {max_pixels}")
+        check_size(img, max_pixels)
         return img
 
 
@@ -73,6 +79,7 @@ def read_image(doc: Document, max_pages: int = 30, max_pixels: int = 60_000_000,
             with pixel_limit(max_pixels):
                 frame = Image.open(io.BytesIO(doc.data))
                 frame.seek(i)
+                check_size(frame, max_pixels)  # each frame of a TIFF has its own size
                 frame.load()
                 kind = image_kind(frame)
                 if frame.format == "JPEG":  # phones store "rotate me" in EXIF instead of turning the pixels
