@@ -6,6 +6,9 @@ images), so it runs anywhere; the figures are minima over a few repeats, as the 
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
 import typer
 
 LINES = [
@@ -156,6 +159,27 @@ def run_ocr_bench(repeats: int = 5, pages: int = 4, workers: int | None = None) 
     return out
 
 
+def corpus_times(folder) -> dict[str, tuple[int, float]]:
+    """Mean seconds to read one document of each render in a corpus folder (manifest.json beside)."""
+    import json
+    import time
+    from collections import defaultdict
+
+    from parsers.mail import parse_message
+    from rxintake.pipeline import read_document
+    from rxintake.settings import Settings
+
+    settings = Settings()
+    times: dict[str, list[float]] = defaultdict(list)
+    for entry in json.loads((folder / "manifest.json").read_text())["cases"]:
+        message = parse_message((folder / f"{entry['case']}.eml").read_bytes())
+        for doc in message.documents:
+            start = time.perf_counter()
+            read_document(doc, settings)
+            times[entry["render"]].append(time.perf_counter() - start)
+    return {render: (len(t), sum(t) / len(t)) for render, t in sorted(times.items())}
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the main `rxintake` app."""
     bench = typer.Typer(help="Benchmarks that print their figures.", no_args_is_help=True)
@@ -166,6 +190,8 @@ def register(app: typer.Typer) -> None:
         repeats: int = typer.Option(5, help="Runs per figure; the fastest counts."),
         pages: int = typer.Option(4, help="Pages of the multi-page scan."),
         workers: int = typer.Option(0, help="Parallel OCR workers (0: one per core)."),
+        corpus: Optional[Path] = typer.Option(None, help="Also time each document of a corpus folder "
+                                                         "(one with manifest.json), by render."),
     ) -> None:
         """Seconds per text-layer page and per OCR'd page, against bare tesseract; parallel speedup; start-up."""
         r = run_ocr_bench(repeats=repeats, pages=pages, workers=workers or None)
@@ -184,6 +210,9 @@ def register(app: typer.Typer) -> None:
              f"{r['multipage_parallel_s']:.2f} s ({r['multipage_speedup']:.2f}x speedup)"),
             ("`rxintake extract --help` start-up (target <= 0.5 s)", f"{r['extract_help_startup_s']:.2f} s"),
         ]
+        if corpus:
+            for render, (n, mean) in corpus_times(corpus).items():
+                rows.append((f"corpus {render} document (n={n})", f"{mean:.2f} s"))
         width = max(len(k) for k, _ in rows)
         for k, v in rows:
             typer.echo(f"{k:<{width}}  {v}")
