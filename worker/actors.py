@@ -128,6 +128,20 @@ def record_failure(message: dict, retry_info: dict | None = None) -> None:
     _file(engine, extraction, source_ref, sha256)
 
 
+def warm_up() -> None:
+    """Load the parsers, rules and records code before the first job, so it is not slower."""
+    try:
+        import parsers.pdf  # noqa: F401
+        import parsers.prescription  # noqa: F401
+        import records.filing  # noqa: F401
+        from rules.engine import load_rules
+
+        load_rules(get_settings().rules_file)
+        _context()
+    except Exception as exc:  # noqa: BLE001 - the first job will meet (and retry) the same fault
+        log_event(log, "worker.warm_up_failed", level=logging.WARNING, error=type(exc).__name__)
+
+
 def declare(broker: dramatiq.Broker, settings: Settings) -> dict[str, dramatiq.Actor]:
     """Register the actors on `broker` (one set per broker, so tests can build several)."""
     limit = settings.job_time_limit_seconds * 1000

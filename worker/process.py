@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    from worker.actors import warm_up
+
+    warm_up()
     worker = start_worker(broker, args.threads or settings.worker_threads)
     log_event(log, "worker.started", pid=os.getpid(), threads=args.threads or settings.worker_threads)
     stop.wait()

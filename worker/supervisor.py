@@ -32,8 +32,10 @@ class Workers:
         if not self.enabled:
             return
         if self.processes == 0:
+            from worker.actors import warm_up
             from worker.process import start_worker
 
+            warm_up()
             self.inproc = start_worker(self.broker, self.threads)
             return
         self.children = [self._spawn() for _ in range(self.processes)]
