@@ -25,7 +25,7 @@ class PageText:
     text: str
     source: str  # "text_layer" | "ocr" | "body"
     words: list[Word] = field(default_factory=list)
-    rotation: int = 0
+    rotation: int = 0  # degrees (counter-clockwise) the page image was turned to be read upright
 
     @property
     def mean_conf(self) -> float | None:
