@@ -134,7 +134,7 @@ def read_prescription(ct: ConfText, min_conf: float, body: bool = False, header_
             rx.diagnoses.append(Diagnosis(code=code.code, description=getattr(info, "description", None)))
     rx.procedures = find_cpt(text)
 
-    sched = parse_schedule(text)
+    sched = parse_schedule(_without_debris(ct, min_conf) if ct.source == "ocr" else text)
     if not columns and not sched.phases:
         stacked = stacked_schedule(text)
         if stacked.get("per_week") and stacked.get("weeks") and r.trusted("visits", *stacked["spans"]):
@@ -189,6 +189,24 @@ def read_prescription(ct: ConfText, min_conf: float, body: bool = False, header_
     if ct.source == "ocr":
         _unreadable_labels(r, rx)
     return rx, r.alerts
+
+
+_SCHEDULE_WORDS = {"x", "×", "a", "per", "wk", "wks", "for", "to", "or", "and", "of", "@", "/", "-", "then"}
+
+
+def _without_debris(ct: ConfText, min_conf: float) -> str:
+    """The text with OCR debris blanked out (same offsets): a short word without digits read below the
+    confidence threshold between two values ("3 x/week iz 2 weeks": a table rule read as letters)."""
+    text = ct.text
+    out = list(text)
+    for m in re.finditer(r"\S+", text):
+        tok = m.group(0)
+        if len(tok) > 3 or re.search(r"\d", tok) or tok.lower() in _SCHEDULE_WORDS:
+            continue
+        conf = ct.conf(m.start(), m.end())
+        if conf is not None and conf < min_conf:
+            out[m.start():m.end()] = " " * len(tok)
+    return "".join(out)
 
 
 # labels as OCR reads them ("DiagyeSis", "visit S:", "pop" for DOB, "pate" for Date)

@@ -70,3 +70,29 @@ def test_phone_number_read_as_code():
 def test_undotted_codes_need_a_diagnosis_context():
     text = "A080 Summit Ave, Sacramento\nDx: M7912 - Myalgia of auxiliary muscles\nR519 - Headache\nCPT 97124"
     assert codes(text) == ["M79.12", "R51.9"]
+
+
+@pytest.mark.parametrize("mark", ["[XJ", "({X]}", "|X|", "[x]", "(X)", "&", "@", "©", "IX]"])
+def test_ticked_box_as_ocr_reads_it(mark):
+    form = f"TREATMENT (check all that apply):\n{mark} 97124 Massage therapy  [_] 97140 Manual therapy\nCJ 97110 Exercise"
+    assert find_cpt(form) == ["97124"]
+
+
+@pytest.mark.parametrize("empty", ["[_]", "(J", "CJ", "LJ", "0", "O", "[ ]", "(]"])
+def test_empty_box_as_ocr_reads_it(empty):
+    form = f"TREATMENT (check all that apply):\n{empty} 97530 Activities [X] 97010 Packs"
+    assert find_cpt(form) == ["97010"]
+
+
+def test_state_and_zip_still_not_cpt_beside_a_form():
+    assert find_cpt("Eugene, OR 97124\ncheck all that apply\n[XJ 97112 NMR") == ["97112"]
+
+
+def test_diagnosis_list_goes_on_past_a_wrapped_description():
+    text = ("Dx: M48.061 - Spinal stenosis, lumbar region\nwithout neurogenic claudication\n"
+            "M77.11 - Lateral epicondylitis, right elbow\nMS4.50 - LBP\nInclude home program\nRefills: 1 2 3")
+    assert codes(text) == ["M48.061", "M77.11", "M54.50"]
+
+
+def test_a_capitalised_line_still_ends_a_diagnosis_list():
+    assert codes("Dx: M48.061 - Spinal stenosis\nInclude home stretching\nMS4.50 - LBP") == ["M48.061"]

@@ -114,3 +114,25 @@ def test_garbled_date_in_a_form_row():
     rx, alerts = read_prescription(ConfText(text, "ocr", [90.0] * len(text)), 60)
     assert rx.patient.dob is None and rx.patient.name == "Olivia Harris"
     assert "patient.dob" in {a.field for a in alerts if a.code == "low_confidence"}
+
+
+def _ocr(text: str, low: dict[str, float]) -> ConfText:
+    """`text` as OCR words at confidence 90, the words in `low` at their given confidence."""
+    conf = [90.0] * len(text)
+    for word, c in low.items():
+        at = text.index(word)
+        conf[at:at + len(word)] = [c] * len(word)
+    return ConfText(text, "ocr", conf)
+
+
+def test_debris_between_frequency_and_duration_on_a_scan():
+    text = "Patient: Jane Doe\nDOB: 04/03/1980\nDx: M54.2\nStart date 11/02/2026\n| 3 x/week iz 2 weeks |"
+    rx, alerts = read_prescription(_ocr(text, {" iz ": 25}), 60, header_date=HEADER_DATE)
+    assert rx.visits == 6 and rx.frequency.per_week == 3 and rx.frequency.weeks == 2
+    assert not [a for a in alerts if a.code == "low_confidence"]
+
+
+def test_a_confident_word_between_frequency_and_duration_still_separates_them():
+    text = "Patient: Jane Doe\nDOB: 04/03/1980\nDx: M54.2\nStart date 11/02/2026\n3 x/week, re-evaluate in 2 weeks"
+    rx, _ = read_prescription(_ocr(text, {}), 60, header_date=HEADER_DATE)
+    assert rx.visits is None

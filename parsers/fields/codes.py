@@ -37,8 +37,12 @@ CPT_CODES = frozenset({
     "97162", "97163", "97164", "97165", "97166", "97167", "97168", "97530", "97533", "97535", "97537", "97542",
     "97545", "97546", "97550", "97551", "97552", "97750", "97755", "97760", "97761", "97763", "97799", "98940",
     "98941", "98942", "20560", "20561"})
-_STATE_BEFORE = re.compile(r"(?:\b[A-Z]{2}|Oregon|Washington)\s*$")
-_CHECKED = re.compile(r"(?:☒|☑|■|✓|✔|✗|✘|[\[({]\s*[xX✓✔%]\s*[\])}]|\b[xX]\]|M?X\]|(?<![\w\[(])[xX](?=\s))\s*$")
+# "Medford, OR 97501": a ZIP code after a state (a ticked box read "[XJ" is no state)
+_STATE_BEFORE = re.compile(r"(?:(?<=[\s,])[A-Z]{2}|Oregon|Washington)\s*$")
+# a ticked box as OCR reads it: "[X]", "(X)", "{X]", "({X]}", "[XJ", "|X|", "(%)", or the box lost and only
+# a mark left ("&", "@", "©": a cross or tick inside the square); an empty box reads "[ ]", "(J", "0", "O"
+_CHECKED = re.compile(r"(?:☒|☑|■|✓|✔|✗|✘|(?<![\w&@©®])[&@©®]|(?<![A-Za-z0-9])[\[({|lI]{0,2}\s*[xX✓✔%×]\s*[\])}|lIJ]{1,2}"
+                      r"|\b[xX]\]|M?X\]|(?<![\w\[(])[xX×](?=\s))\s*$")
 _BOX = re.compile(r"(?:☐|□|\[\s*\]|\(\s*\))\s*$")
 
 
@@ -79,6 +83,8 @@ def _fixes(raw: str) -> list[str]:
 
 
 _LEADING_CODE = re.compile(r"^\W{0,3}[A-Za-z$5680][0-9OoIlBSZG][0-9A-Za-z]\.?[0-9A-Za-z]{0,4}\b")
+# the rest of a description wrapped onto the next line: "without neurogenic claudication"
+_WRAPPED = re.compile(r"^\s*[a-z][a-z'’-]*(?:[ ,;-]+[A-Za-z][a-z'’-]*)*[ ,;.]*$")
 _GENERIC = {"unspecified", "other", "specified", "site", "part", "sites", "parts"}
 
 
@@ -99,7 +105,10 @@ def dx_context_lines(lines: list[str]) -> set[int]:
         if DX_LABEL.search(line):
             out.add(i)
             # "Dx: M7912 - Myalgia ..." then "R519 - Headache" on the next lines: a list goes on
+            # (a description wrapped onto a line of its own does not end the list)
             for j in range(i + 1, min(i + 6, len(lines))):
+                if _WRAPPED.match(lines[j]):
+                    continue
                 if not _LEADING_CODE.match(lines[j]):
                     break
                 out.add(j)
