@@ -18,8 +18,8 @@ from parsers.fields.columns import column_count, layout_columns, stacked_schedul
 from parsers.fields.confidence import ConfText, join_pages
 from parsers.fields.detect import MIN_SCORE, prescription_score, without_cover_sheets
 from parsers.fields.frequency import parse_schedule
-from parsers.fields.npi import find_npi_span, luhn_ok
-from parsers.fields.patient import find_patient, odd_tokens
+from parsers.fields.npi import NPI_LABEL, find_npi_span, luhn_ok
+from parsers.fields.patient import CREDENTIALS, find_patient, odd_tokens
 from parsers.fields.prescriber import find_prescriber
 from rxintake.models import Alert, Diagnosis, Frequency, Patient, Prescriber, Prescription
 
@@ -188,6 +188,7 @@ def read_prescription(ct: ConfText, min_conf: float, body: bool = False, header_
     rx.prescriber = Prescriber(name=find_prescriber(text), npi=rx.prescriber.npi)
     if ct.source == "ocr":
         _unreadable_labels(r, rx)
+        _unlabelled_on_shaky_page(r, rx)
     return rx, r.alerts
 
 
@@ -233,6 +234,19 @@ def _garbled_row_date(row: str) -> bool:
     return any(sum(ch.isdigit() for ch in tok) >= 2 and re.search(r"\w[/-]\w", tok) for tok in row.split())
 
 
+def _garbled_npi(r: _Reader, start: int, end: int) -> bool:
+    """A shaky NPI-sized token ("IG3IGV5V8G") after an NPI label or in the row below it: a number is
+    written there that OCR could not read. A DEA number ("BP5893183") is no NPI."""
+    for m in re.finditer(r"(?<![\w#])([A-Za-z0-9|]{9,12})(?![\w])", r.ct.text[start:end]):
+        tok = m.group(1)
+        conf = r.ct.conf(start + m.start(1), start + m.end(1))
+        if (sum(ch.isdigit() for ch in tok) >= 3 and conf is not None and conf < r.min_conf
+                and not re.fullmatch(r"[A-Z]{2}\d{7}", tok)
+                and not re.search(r"DEA\W*$", r.ct.text[max(start, start + m.start() - 8):start + m.start()])):
+            return True
+    return False
+
+
 def _unreadable_labels(r: _Reader, rx: Prescription) -> None:
     """A labelled field left empty on a scan with shaky words after its label: something is written
     there that OCR could not read, so say so (`low_confidence`) rather than call it missing."""
@@ -268,6 +282,43 @@ def _unreadable_labels(r: _Reader, rx: Prescription) -> None:
             if fld == "patient.dob" and nl < len(text) and _garbled_row_date(text[nl + 1:row_end if row_end >= 0 else None]):
                 r.flag(fld, "the row under the date-of-birth column holds a date OCR could not read; check the original")
                 break
+            if fld == "prescriber.npi" and _garbled_npi(r, m.end(), row_end if row_end >= 0 else len(text)):
+                r.flag(fld, "a number is written by the NPI label but OCR could not read it; check the original")
+                break
+
+
+# where a required field's label would be, in any wording or OCR slip the parser knows
+_LABEL_SEEN = {
+    "patient.name": re.compile(r"\b(?:name|patient|client|regarding)\b|\b(?:pt|re)\b\s*[.:]", re.I),
+    "patient.dob": re.compile(rf"{L.DOB.pattern}|(?<![A-Za-z])(?-i:[DP][O0][BPS8]|[dp][o0][bps8e])(?![A-Za-z])"
+                              r"|date\W+of\W+\w?\w?rth|\w?irth", re.I),
+    "diagnoses": re.compile(r"\b(?:diag\w*|dx|icd\S*|impression|assessment)", re.I),
+    "start_date": re.compile(rf"{L.DATE_OCR.pattern}|{L.START.pattern}|\b(?:dated?|signed|written|effective)\b", re.I),
+    "prescriber": re.compile(rf"{NPI_LABEL.pattern}|\b(?:physician|provider|prescriber|doctor|signature|signed)\b"
+                             rf"|\bDr\b|\b{CREDENTIALS}\b"),
+}
+SHAKY_WORD_CONF = 30.0  # a word read below this is debris, not a reading
+SHAKY_PAGE_WORDS = 5    # this many debris words of 3+ characters: parts of the page could not be read
+
+
+def _unlabelled_on_shaky_page(r: _Reader, rx: Prescription) -> None:
+    """A required field of which not even the label was found, on a scan where OCR read parts of the
+    page as debris: whether the prescription holds it cannot be told, so `low_confidence`, not a
+    `missing_*` that says the physician left it out. On a page read cleanly the field is missing."""
+    text = r.ct.text
+    debris = sum(1 for m in re.finditer(r"\S{3,}", text)
+                 if (c := r.ct.conf(m.start(), m.end())) is not None and c < SHAKY_WORD_CONF)
+    if debris < SHAKY_PAGE_WORDS:
+        return
+    values = {"patient.name": rx.patient.name, "patient.dob": rx.patient.dob, "diagnoses": rx.diagnoses,
+              "start_date": rx.start_date or rx.written_date, "prescriber": rx.prescriber.name or rx.prescriber.npi}
+    related = {"start_date": {"written_date"}, "prescriber": {"prescriber.npi", "prescriber.name"}}
+    for fld, label in _LABEL_SEEN.items():
+        if values[fld] or fld in r.flagged or related.get(fld, set()) & r.flagged:
+            continue
+        if not label.search(text):
+            r.flag(fld, f"its label was not found on a page OCR read only in part ({debris} words unreadable); "
+                        "check the original")
 
 
 def parse_prescription(message: Message, settings=None) -> tuple[Prescription, list[Alert]]:

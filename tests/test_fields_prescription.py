@@ -136,3 +136,37 @@ def test_a_confident_word_between_frequency_and_duration_still_separates_them():
     text = "Patient: Jane Doe\nDOB: 04/03/1980\nDx: M54.2\nStart date 11/02/2026\n3 x/week, re-evaluate in 2 weeks"
     rx, _ = read_prescription(_ocr(text, {}), 60, header_date=HEADER_DATE)
     assert rx.visits is None
+
+
+_DEBRIS = "\nVow df aitedoat Damen prescriptive peal Ottitiog Pernithed"
+_DEBRIS_LOW = {w: 5 for w in ("Vow", "aitedoat", "Damen", "prescriptive", "peal", "Ottitiog", "Pernithed")}
+
+
+def _flags(alerts):
+    return {a.field for a in alerts if a.code == "low_confidence"}
+
+
+def test_field_without_even_its_label_on_a_shaky_scan_is_low_confidence():
+    text = "Patient: Jane Doe\nDx: M54.2\n8 visits\nDate 11/02/2026\nNPI 1234567893" + _DEBRIS
+    rx, alerts = read_prescription(_ocr(text, _DEBRIS_LOW), 60, header_date=HEADER_DATE)
+    assert rx.patient.dob is None and _flags(alerts) == {"patient.dob"}
+
+
+def test_field_missing_from_a_clean_scan_stays_missing():
+    text = "Patient: Jane Doe\nDx: M54.2\n8 visits\nDate 11/02/2026\nNPI 1234567893" + _DEBRIS
+    _, alerts = read_prescription(_ocr(text, {}), 60, header_date=HEADER_DATE)
+    assert _flags(alerts) == set()
+
+
+def test_empty_labelled_field_on_a_shaky_scan_stays_missing():
+    text = "Patient: Jane Doe\nAddress 12 Oak St   DOB\nDx: M54.2\n8 visits\nDate 11/02/2026\nNPI 1234567893" + _DEBRIS
+    _, alerts = read_prescription(_ocr(text, _DEBRIS_LOW), 60, header_date=HEADER_DATE)
+    assert "patient.dob" not in _flags(alerts)
+
+
+def test_garbled_npi_under_its_column_is_low_confidence():
+    text = ("Patient: Jane Doe\nDOB: 04/03/1980\nDx: M54.2\n8 visits\nDate 11/02/2026\n"
+            "PRINTED NAME / CREDENTIALS | NPI\n(Cennetn Yanareke, MID | IG3IGV5V8G")
+    rx, alerts = read_prescription(_ocr(text, {"IG3IGV5V8G": 4, "(Cennetn Yanareke,": 35}), 60, header_date=HEADER_DATE)
+    assert rx.prescriber.npi is None and "prescriber.npi" in _flags(alerts)
+
