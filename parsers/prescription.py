@@ -19,7 +19,7 @@ from parsers.fields.confidence import ConfText, join_pages
 from parsers.fields.detect import MIN_SCORE, prescription_score, without_cover_sheets
 from parsers.fields.frequency import parse_schedule
 from parsers.fields.npi import NPI_LABEL, find_npi_span, luhn_ok
-from parsers.fields.patient import CREDENTIALS, find_patient, odd_tokens
+from parsers.fields.patient import CREDENTIALS, find_patient, odd_tokens, without_inner_debris
 from parsers.fields.prescriber import find_prescriber
 from rxintake.models import Alert, Diagnosis, Frequency, Patient, Prescriber, Prescription
 
@@ -70,6 +70,28 @@ def _plausible(d: date, message_date: date, written: bool) -> bool:
     return message_date.year - 5 <= d.year <= message_date.year + 2
 
 
+# month names long enough that no OCR slip turns one into another ("June"/"July", "Mar"/"May" can)
+_LONG_MONTHS = {"january", "february", "march", "april", "august", "september", "october", "november", "december"}
+
+
+def _date_spans(r: _Reader, start: int, end: int) -> list[tuple[int, int]]:
+    """The parts of a date whose OCR confidence must pass the gate. A month spelled out in full
+    ("“February" read at 50 because of a stray mark before it) vouches for itself down to the
+    verified share of the threshold; its digits are always checked."""
+    if r.ct.source != "ocr":
+        return [(start, end)]
+    spans = []
+    for m in re.finditer(r"\S+", r.ct.text[start:end]):
+        s, e = start + m.start(), start + m.end()
+        core = re.sub(r"[^A-Za-z]", "", m.group(0)).lower()
+        conf = r.ct.conf(s, e)
+        if (core in _LONG_MONTHS and not re.search(r"\d", m.group(0)) and conf is not None
+                and conf >= r.min_conf * VERIFIED_FACTOR):
+            continue
+        spans.append((s, e))
+    return spans or [(start, end)]
+
+
 def _dates(r: _Reader, body: bool, header_date: date | None) -> dict[str, date | None]:
     text = r.ct.text
     dob_ocr = (L.dated_after(text, L.DOB_OCR, window=16) + L.column_values(text, L.DOB_OCR, "date")
@@ -98,7 +120,7 @@ def _dates(r: _Reader, body: bool, header_date: date | None) -> dict[str, date |
     out: dict[str, date | None] = {}
     for name, hit, fld in (("dob", dob, "patient.dob"), ("start", start, "start_date"),
                            ("end", end, "end_date"), ("written", written, "written_date")):
-        out[name] = hit.value if hit and r.trusted(fld, (hit.start, hit.end)) else None
+        out[name] = hit.value if hit and r.trusted(fld, *_date_spans(r, hit.start, hit.end)) else None
         if out[name] and r.ct.source == "ocr" and header_date and name != "dob" and not _plausible(
                 out[name], header_date, written=name == "written"):
             out[name] = None  # "10/12/2926": a misread digit, not a date anyone wrote
@@ -121,10 +143,11 @@ def read_prescription(ct: ConfText, min_conf: float, body: bool = False, header_
     rx = Prescription()
     pt = find_patient(text)
     if pt and r.trusted("patient.name", (pt[1], pt[2])):
-        if ct.source == "ocr" and odd_tokens(pt[0]):
+        name = without_inner_debris(pt[0]) if ct.source == "ocr" and odd_tokens(pt[0]) else pt[0]
+        if name is None:
             r.flag("patient.name", "a word of the name read from the scan looks like debris; check the original")
         else:
-            rx.patient = Patient(name=pt[0])
+            rx.patient = Patient(name=name)
     d = _dates(r, body, header_date)
     rx.patient.dob = d["dob"]
 

@@ -170,3 +170,23 @@ def test_garbled_npi_under_its_column_is_low_confidence():
     rx, alerts = read_prescription(_ocr(text, {"IG3IGV5V8G": 4, "(Cennetn Yanareke,": 35}), 60, header_date=HEADER_DATE)
     assert rx.prescriber.npi is None and "prescriber.npi" in _flags(alerts)
 
+
+
+def test_month_spelled_out_vouches_for_itself_but_not_for_its_digits():
+    text = "Patient: Jane Doe\nDOB: 04/03/1980\nDx: M54.2\n8 visits\nDate “February 20, 2026"
+    rx, alerts = read_prescription(_ocr(text, {"“February": 50}), 60, header_date=HEADER_DATE)
+    assert rx.written_date == date(2026, 2, 20) and not _flags(alerts)
+    rx, alerts = read_prescription(_ocr(text, {"“February": 50, "20,": 45}), 60, header_date=HEADER_DATE)
+    assert rx.written_date is None and "written_date" in _flags(alerts)
+    short = "Patient: Jane Doe\nDOB: 04/03/1980\nDx: M54.2\n8 visits\nDate July 20, 2026"
+    rx, alerts = read_prescription(_ocr(short, {"July": 50}), 60, header_date=HEADER_DATE)
+    assert rx.written_date is None  # "June"/"July" are one slip apart: no pass for short months
+
+
+def test_debris_inside_a_scanned_name_is_dropped_at_its_ends_refused():
+    text = "PATIENT NAME (Last, First)\nCh Mitchell, Lauren\nDOB: 04/03/1980\nDx: M54.2\n8 visits\nDate 11/02/2026"
+    rx, alerts = read_prescription(_ocr(text, {}), 60, header_date=HEADER_DATE)
+    assert rx.patient.name == "Lauren Mitchell" and "patient.name" not in _flags(alerts)
+    text = "Patient: Ct Mitchell\nDOB: 04/03/1980\nDx: M54.2\n8 visits\nDate 11/02/2026"
+    rx, alerts = read_prescription(_ocr(text, {}), 60, header_date=HEADER_DATE)
+    assert rx.patient.name is None and "patient.name" in _flags(alerts)

@@ -113,6 +113,18 @@ def odd_tokens(name: str) -> bool:
     return any(len(w) == 2 and not w.endswith(".") and w.lower() not in PARTICLES for w in name.split())
 
 
+def without_inner_debris(name: str) -> str | None:
+    """A scanned name with debris words between its first and last ("Lauren Ch Mitchell": a punch hole
+    read as letters) dropped: first and last name still say who it is. None when the first or the
+    last word itself looks like debris (the name cannot be trusted)."""
+    words = name.split()
+    odd = [odd_tokens(w) for w in words]
+    if odd[0] or odd[-1]:
+        return None
+    kept = [w for w, o in zip(words, odd) if not o]
+    return " ".join(kept) if len(kept) >= 2 else None
+
+
 def _name_extent(rest: str, name: str) -> int:
     """Where the name's words end in `rest` (so that only the name's own OCR confidence counts)."""
     low = rest.lower()
