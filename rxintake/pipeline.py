@@ -54,14 +54,24 @@ def load_message(path: Path, settings: Settings | None = None) -> Message:
     size = path.stat().st_size
     if size > settings.max_message_bytes:
         return Message(path=str(path), error=f"{size} bytes, over the limit of {settings.max_message_bytes}")
-    raw = path.read_bytes()
-    if path.suffix.lower() == ".eml":
+    return message_from_source(path.read_bytes(), str(path), settings)
+
+
+def message_from_source(raw: bytes, name: str, settings: Settings | None = None) -> Message:
+    """The bytes of an .eml (by its name) or of a bare document as a `Message`; never raises.
+
+    The one entry for `extract` and the worker alike: size limit, MIME parsing, type sniffing.
+    """
+    settings = settings or get_settings()
+    if len(raw) > settings.max_message_bytes:
+        return Message(path=name, error=f"{len(raw)} bytes, over the limit of {settings.max_message_bytes}")
+    if name.lower().endswith(".eml"):
         try:
-            return parse_message(raw, path=str(path))
+            return parse_message(raw, path=name)
         except Exception as exc:
-            return Message(path=str(path), error=f"not a readable email message ({type(exc).__name__})")
-    ctype = sniff_type(raw, path.name)
-    return Message(path=str(path), documents=[Document(filename=path.name, content_type=ctype, data=raw)])
+            return Message(path=name, error=f"not a readable email message ({type(exc).__name__})")
+    return Message(path=name, documents=[Document(filename=Path(name).name, content_type=sniff_type(raw, name),
+                                                  data=raw)])
 
 
 def extract_message(message: Message, settings: Settings | None = None) -> Extraction:

@@ -226,3 +226,16 @@ def test_picture_without_text_and_logo_change_nothing(bad):
     assert beside["prescription"] == alone["prescription"]
     assert [a["code"] for a in beside["alerts"]] == [a["code"] for a in alone["alerts"]]
     assert [d["filename"] for d in beside["source"]["documents"]] == ["IMG_0001.JPG"]  # the logo is not a document
+
+
+def test_message_from_source_is_the_one_entry_for_bytes():
+    from rxintake.pipeline import message_from_source
+    from rxintake.settings import Settings
+
+    settings = Settings(max_message_bytes=1000)
+    bare = message_from_source(text_pdf(1)[:900], "inbox/scan.pdf", Settings())
+    assert [(d.filename, d.content_type) for d in bare.documents] == [("scan.pdf", "application/pdf")]
+    big = message_from_source(b"x" * 2000, "m.eml", settings)
+    assert big.documents == [] and "over the limit of 1000" in big.error
+    junk = message_from_source(os.urandom(500), "m.eml", settings)
+    assert junk.documents == [] and junk.from_ is None
