@@ -83,3 +83,24 @@ def test_stacked_form_columns():
     got = stacked_schedule(text)
     assert (got["per_week"], got["weeks"]) == (3, 10)
     assert stacked_schedule("FREQUENCY (x/week) DURATION (weeks)\n3 x/week 10 weeks") == {}
+
+
+@pytest.mark.parametrize("text, visits, per_week, weeks", [
+    ("2xwk x 4wks", 8, 2, 4),
+    ("2 x/ wk x 4 wks", 8, 2, 4),
+    ("2x/wk x4wks", 8, 2, 4),
+    ("2x/vvk x 6 wks", 12, 2, 6),
+    ("2x/wk x 6 vvks", 12, 2, 6),
+    ("l2 visits", 12, None, None),
+    ("I2 sessions", 12, None, None),
+    ("2x/wk x l0 wks", 20, 2, 10),
+])
+def test_schedules_as_ocr_reads_them(text, visits, per_week, weeks):
+    s = parse_schedule(text)
+    assert (s.visits, s.per_week, s.weeks) == (visits, per_week, weeks)
+
+
+@pytest.mark.parametrize("text", ["ll visits", "Ol sessions", "Suite 12x", "seen 12 weeks ago"])
+def test_look_alike_letters_alone_are_no_count(text):
+    s = parse_schedule(text)
+    assert s.visits is None and s.weeks is None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from parsers.fields.numbers import NUMBER, to_number
 
 _N = rf"(?P<lo>{NUMBER})(?:\s*(?:-|–|to|or)\s*(?P<hi>{NUMBER}))?"
-_WEEK = r"(?:wks?|weeks?|weekly|wk\.)"
+_WEEK = r"(?:(?:w|vv)ks?|(?:w|vv)eeks?|weekly|(?:w|vv)k\.)"  # "vv": OCR reads a w as two v
 FREQ_PATTERNS = [
     # 2x/week, 2 x per wk, 1-2x/week, 3 times a week, 1 time per week, 3 visits per week, 2/wk
     re.compile(rf"(?<![\w.]){_N}\s*(?:x|×|times?|visits?|sessions?|treatments?|days?)?\s*(?:/|per|a|each|every|p)\s*{_WEEK}(?![a-z])", re.I),
@@ -27,7 +27,8 @@ FREQ_PATTERNS = [
     re.compile(r"(?<![\w])(?P<lo>BIW|TIW|QW|QWK)(?![\w])"),
 ]
 _SHORTHAND = {"biw": 2, "tiw": 3, "qw": 1, "qwk": 1, "weekly": 1}
-WEEKS_RE = re.compile(rf"(?<![\w.]){_N}[\s-]*(?:wks?|weeks?)\b(?!\s*ago)", re.I)
+# "x 4 wks", "x4wks" (the x glued on by OCR or in haste)
+WEEKS_RE = re.compile(rf"(?:(?<![\w.])|(?<=[^\w]x)|(?<=×)){_N}[\s-]*(?:(?:w|vv)ks?|(?:w|vv)eeks?)\b(?!\s*ago)", re.I)
 COUNT_PATTERNS = [
     # "# of visits: 8", "Number of visits: 20", "Authorized visits - 12", "Visits: 12", "Total sessions 6"
     re.compile(rf"(?:(?:#|no\.?|number|num|total|qty|quantity|authori[sz]ed|approved|requested)\s*(?:of\s*)?)?"
@@ -90,9 +91,15 @@ def _joinable(gap: str, limit: int = 40) -> bool:
     return not re.sub(r"[\s,;:.()\-–×/|_]+", "", rest)  # "|" and "_": table rules read by OCR
 
 
+# a count OCR read with a letter for a digit ("l2 visits", "I0 sessions", "2x/wk x l0 wks"): a token of
+# digits and look-alikes, at least one a real digit, right before a unit
+_COUNT_SLIP = re.compile(r"(?<![\w.])(?=[0-9lIO|]*\d)[0-9lIO|]{2,3}(?=\s*(?:x|×|/|visits?|sessions?|treatments?|(?:w|vv)ks?|weeks?)\b)")
+_SLIP_DIGITS = str.maketrans({"l": "1", "I": "1", "|": "1", "O": "0"})
+
+
 def parse_schedule(text: str) -> Schedule:
     """Read counts, frequencies, durations and validity from free text; never raises."""
-    text = text or ""
+    text = _COUNT_SLIP.sub(lambda m: m.group(0).translate(_SLIP_DIGITS), text or "")
     s = Schedule()
     ranged: list[str] = []
     freqs = _find_freqs(text, ranged)
