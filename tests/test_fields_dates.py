@@ -62,3 +62,22 @@ def test_a_label_never_reaches_past_another_labelled_value():
 def test_signature_line_date_above_its_label():
     text = "SPECIAL INSTRUCTIONS\nVictor Greenberg   February 20, 2026\nPHYSICIAN SIGNATURE DATE\nNPI 1234567893"
     assert [h.value for h in L.signature_line_dates(text)] == [date(2026, 2, 20)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("DOB: O4/03/198O", date(1980, 4, 3)),
+    ("DOB: l2/17/1949", date(1949, 12, 17)),
+    ("DOB: 12/l7/1949", date(1949, 12, 17)),
+    ("DOB 5/2O/1958", date(1958, 5, 20)),
+    ("DOB: 04/03/I980", date(1980, 4, 3)),
+    ("DOB: Apr 3, l980", date(1980, 4, 3)),
+    ("Start 2O26-11-O3", date(2026, 11, 3)),
+])
+def test_look_alike_letters_in_dates(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["DOB: xl2/17/1949", "DOB: Il/l/l9", "Tel 541-555-0148", "Ref IA47-O2-Ol"])
+def test_a_date_is_never_read_out_of_part_of_a_token(text):
+    # "xl2/17/1949" must not become 2/17/1949: a wrong birth date is worse than none
+    assert parse_date(text) is None

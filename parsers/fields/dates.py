@@ -18,9 +18,9 @@ MONTHS = {
 _MON = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _PATTERNS = [
     # 2026-11-03, 2026/11/03
-    re.compile(r"(?<![\d/.-])(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?![\d/-])"),
+    re.compile(r"(?<![\d/.lIO|-])(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?![\d/-])"),
     # 11/03/2026, 11-3-26, 11.03.2026 (month first, as in the US)
-    re.compile(r"(?<![\d/.-])(?P<m>\d{1,2})\s?(?P<sep>[/.-])\s?(?P<d>\d{1,2})\s?(?P=sep)\s?(?P<y>(?:19|20)\d\d|\d\d)(?![\d/-])"),
+    re.compile(r"(?<![\d/.lIO|-])(?P<m>\d{1,2})\s?(?P<sep>[/.-])\s?(?P<d>\d{1,2})\s?(?P=sep)\s?(?P<y>(?:19|20)\d\d|\d\d)(?![\d/-])"),
     # Nov 3, 2026 / November 3rd 2026 / Nov. 03 2026
     re.compile(r"(?<![a-z])" + _MON + r"[\s-]*(?P<d>\d{1,2})(?:st|nd|rd|th)?,?[\s-]*(?P<y>(?:19|20)\d\d)(?!\d)", re.I),
     # 3 November 2026 / 3rd Nov, 2026 / 03-Nov-2026
@@ -51,8 +51,28 @@ def _build(m: re.Match) -> date | None:
         return None
 
 
+# OCR look-alikes in a date: "l2/17/1949", "O4/03/198O", "Apr 3, l980". Corrected only inside a token
+# shaped like a date (or a year) that holds enough real digits; offsets stay the same.
+_LOOKALIKE = "lIO|o"
+_SLIP_DATE = re.compile(r"(?<![A-Za-z0-9])[0-9lIO|o]{1,4}(?:\s?[/.-]\s?[0-9lIO|o]{1,4}){2}(?![A-Za-z0-9])")
+_SLIP_YEAR = re.compile(r"(?<![A-Za-z0-9])[12lI|][09O][0-9lIO|o]{2}(?![A-Za-z0-9])")
+_TO_DIGIT = str.maketrans({"l": "1", "I": "1", "|": "1", "O": "0", "o": "0"})
+
+
+def _fix_slips(text: str) -> str:
+    def fix(m: re.Match, digits: int) -> str:
+        tok = m.group(0)
+        return tok.translate(_TO_DIGIT) if sum(ch.isdigit() for ch in tok) >= digits else tok
+
+    if not any(ch in text for ch in _LOOKALIKE):
+        return text
+    text = _SLIP_DATE.sub(lambda m: fix(m, 4), text)
+    return _SLIP_YEAR.sub(lambda m: fix(m, 3), text)
+
+
 def find_dates(text: str) -> list[FoundDate]:
     """Every date written in `text`, in order of appearance, without overlaps."""
+    text = _fix_slips(text)
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
     for pattern in _PATTERNS:
