@@ -96,3 +96,14 @@ def test_diagnosis_list_goes_on_past_a_wrapped_description():
 
 def test_a_capitalised_line_still_ends_a_diagnosis_list():
     assert codes("Dx: M48.061 - Spinal stenosis\nInclude home stretching\nMS4.50 - LBP") == ["M48.061"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Diagnosls: M542", ["M54.2"]),
+    ("lCD-1O: M542", ["M54.2"]),
+    ("Dx: N54.2 Cervicalgia", ["M54.2"]),
+    ("Dx: H79.7 Fibromyalgia", ["M79.7"]),
+    ("Dx: N54.2", ["N54.2"]),  # no description to vouch for a letter slip: kept as written (invalid)
+])
+def test_ocr_slips_in_labels_and_first_letters(text, expected):
+    assert codes(text) == expected

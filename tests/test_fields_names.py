@@ -35,3 +35,10 @@ def test_every_template(full, caps):
     for template in PROSE:
         found = find_patient(template.format(n=full))
         assert found and _match(full, found[0]), (template, found)
+
+
+@pytest.mark.parametrize("text", ["Narne: Jane Smith", "Patlent: Jane Smith", "Patient Narne: Jane Smith", "Name; Jane Smith"])
+def test_patient_labels_as_ocr_reads_them(text):
+    from parsers.fields.patient import find_patient
+
+    assert find_patient(text)[0] == "Jane Smith"

@@ -44,3 +44,11 @@ def test_patient_names():
 def test_prescriber_names():
     assert find_prescriber("Authorizing provider: DELACROIX, CLAIRE DO (NPI 1523866170)") == "Claire Delacroix, DO"
     assert find_prescriber("Sincerely,\nElena Delacroix, MD\nOrthopaedics") == "Elena Delacroix, MD"
+
+
+def test_look_alike_letters_in_a_labelled_npi_only_when_the_check_digit_holds():
+    from parsers.fields.npi import find_npi
+
+    assert find_npi("NPl: l234567893") == "1234567893"
+    assert find_npi("NPI: 1234567B93") == "1234567893"
+    assert find_npi("NPI: l234567894") is None  # fails the check digit once read: no value

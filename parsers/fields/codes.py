@@ -19,14 +19,15 @@ Lookup = Callable[[str], object | None]
 _TOKEN = re.compile(r"(?<![A-Za-z0-9$#/-])([A-Za-z$5680][0-9OoIlBSZG|][0-9A-Za-z|]\.?[0-9A-Za-z]{0,4})(?![A-Za-z0-9/]|-\d|\.\d)")
 _STRICT = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?")
 _UNDOTTED = re.compile(r"[A-Za-z][0-9][0-9A-Za-z][0-9A-Za-z]{0,4}")
-DX_LABEL = re.compile(r"\b(?:icd[\s-]*10(?:[\s-]*cm)?|icd|dx|diagnos[ie]s|diagnosis codes?|diag|impression|assessment|reason for referral)\b", re.I)
-_HEADING_DX = re.compile(r"^\W*(?:icd[\s-]*10[\w\s-]*|diagnos[ie]s[\w\s/()-]*|dx[\w\s()-]*|assessment)\W*$", re.I)
+DX_LABEL = re.compile(r"\b(?:[il1|]cd[\s-]*1[0O](?:[\s-]*cm)?|[il1|]cd|dx|d[il1]agnos[iel1|]s|diagnosis codes?|diag|impression|assessment|reason for referral)\b", re.I)
+_HEADING_DX = re.compile(r"^\W*(?:[il1|]cd[\s-]*1[0O][\w\s-]*|d[il1]agnos[iel1|]s[\w\s/()-]*|dx[\w\s()-]*|assessment)\W*$", re.I)
 _HEADING_OTHER = re.compile(r"^\W*(?:comments?|referral (?:for|details)|treatment|order|procedure|procedures|procedure codes|"
                             r"special instructions|frequency|plan|signature|physician|provider|notes?)\b", re.I)
 _ADDRESS_BEFORE = re.compile(r"\b(?:suite|ste|unit|room|rm|bldg|building|apt|floor|fl|box|lot|hwy|route|gate|dock)\.?\s*#?\s*$", re.I)
 _PHONE_AFTER = re.compile(r"\)?[\s.-]*\d{3}[\s.-]\d{4}\b")
 _COMMA_SLIP = re.compile(r"(?<=\b[A-Z]\d[0-9A-Z]),(?=\d)")
 _FIRST_FIX = {"$": "S", "5": "S", "6": "G", "8": "B", "0": "O"}
+_LETTER_FIX = {"N": "M", "H": "M", "W": "M", "C": "G", "Q": "G"}
 _DIGIT_FIX = {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "B": "8", "S": "5", "Z": "2", "G": "6"}
 
 CPT_RE = re.compile(r"(?<![\w.#/-])(97\d{3}|9894[0-2]|20560|20561)(?![\w/]|-(?![A-Z0-9]{2}\b)|\.\d)")
@@ -171,6 +172,13 @@ def find_icd10(text: str, lookup: Lookup) -> list[FoundCode]:
                     if info is not None and (in_ctx or _described(info, line[m.end():])):
                         pick = FoundCode(cand, *span, True, True)
                         break
+            if pick is None and as_written and raw[0] in _LETTER_FIX and lookup(as_written) is None:
+                # "N54.2 Cervicalgia": a first letter misread as a look-alike letter, taken only when the
+                # words beside it are the corrected code's description
+                cand = _LETTER_FIX[raw[0]] + as_written[1:]
+                info = lookup(cand) if _STRICT.fullmatch(cand) else None
+                if info is not None and _described(info, line[m.end():], line[:m.start()]):
+                    pick = FoundCode(cand, *span, True, True)
             if (pick is None and strict and in_ctx and raw[0].isupper() and lookup(as_written) is None
                     and (("." in raw) or (len(raw) >= 4 and (bracketed or _hyphen_or_desc(line, m))))):
                 pick = FoundCode(as_written, *span, False, False)

@@ -41,8 +41,19 @@ def check_digit(first9: str) -> str:
     raise ValueError(first9)
 
 
+_LOOKALIKE = str.maketrans({"l": "1", "I": "1", "|": "1", "O": "0", "o": "0", "B": "8", "S": "5"})
+
+
 def _digits_after(text: str) -> re.Match | None:
-    return re.match(r"[\s:#.=\-–()]*((?:\d[ \-]?){9}\d)(?!\d)", text)
+    m = re.match(r"[\s:#.=\-–()]*((?:\d[ \-]?){9}\d)(?!\d)", text)
+    if m:
+        return m
+    # "l234567893": a look-alike letter for a digit, taken only when the check digit then holds
+    slip = re.match(r"[\s:#.=\-–()]*([0-9lIO|oBS]{10})(?![\w])", text)
+    if slip and sum(ch.isdigit() for ch in slip.group(1)) >= 7 and luhn_ok(slip.group(1).translate(_LOOKALIKE)):
+        fixed = text[:slip.start(1)] + slip.group(1).translate(_LOOKALIKE) + text[slip.end(1):]
+        return re.match(r"[\s:#.=\-–()]*((?:\d[ \-]?){9}\d)(?!\d)", fixed)
+    return None
 
 
 def find_npi_span(text: str) -> tuple[str, int, int] | None:

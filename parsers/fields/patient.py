@@ -86,9 +86,12 @@ def leading_name(text: str) -> str | None:
     return clean_name("".join(kept))
 
 
-_PT_LABEL = re.compile(r"(?<![A-Za-z])(?:patient(?:'s)?\s*(?:full\s*)?name|pt\.?\s*name|client\s*name|member\s*name|patient|pt|client"
-                       r"|name|re|regarding)\s*(?:\([^)\n]{0,20}\))?(?:\s*:\s*|\s+[-–]\s+)", re.I)
-_PT_BARE = re.compile(r"^[ \t]*(?i:patient[ \t]+name|patient|name)[ \t]+(?=[^\W\d_])", re.M)
+# the labels as OCR also reads them: "Narne", "Patlent", "Name;"
+_NAME = r"na(?:m|rn)e"
+_PATIENT = r"pat[il1|]ent"
+_PT_LABEL = re.compile(rf"(?<![A-Za-z])(?:{_PATIENT}(?:'s)?\s*(?:full\s*)?{_NAME}|pt\.?\s*{_NAME}|client\s*{_NAME}|member\s*{_NAME}"
+                       rf"|{_PATIENT}|pt|client|{_NAME}|re|regarding)\s*(?:\([^)\n]{{0,20}}\))?(?:\s*[:;]\s*|\s+[-–]\s+)", re.I)
+_PT_BARE = re.compile(rf"^[ \t]*(?i:{_PATIENT}[ \t]+{_NAME}|{_PATIENT}|{_NAME})[ \t]+(?=[^\W\d_])", re.M)
 _PT_HEADER = re.compile(r"(?<![A-Za-z])patient(?:'s)?\s+name(?:\s*\([^)\n]*\))?", re.I)
 _NOT_PATIENT = re.compile(r"provider|physician|printed|doctor|prescriber|signature|emergency|insured|guarantor|contact|"
                           r"practice|facility|clinic|user|refer\s+to|department|plan|insurance", re.I)
