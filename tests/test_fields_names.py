@@ -42,3 +42,10 @@ def test_patient_labels_as_ocr_reads_them(text):
     from parsers.fields.patient import find_patient
 
     assert find_patient(text)[0] == "Jane Smith"
+
+
+def test_form_underline_glued_to_a_name_word():
+    from parsers.fields.patient import find_patient
+
+    assert find_patient("Name Robert —E. Flores Date 8/2/2026")[0] == "Robert E. Flores"
+    assert find_patient("Patient: Jane –Smith")[0] == "Jane Smith"

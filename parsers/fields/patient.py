@@ -61,6 +61,8 @@ def leading_name(text: str) -> str | None:
     # debris before a name in a form cell ("a) Mitchell, Lauren", "| Young, G"): the caller's span keeps it,
     # so its OCR confidence still counts
     text = re.sub(r"^(?:(?:[^\w\s]+|[a-z]\)|[a-z])\s+){1,3}", "", text)  # whole debris tokens only, never part of a word
+    # a form's underline glued to a word by OCR ("Robert —E. Flores")
+    text = re.sub(r"(?:(?<=\s)|^)[—–~_]+(?=[^\W\d_])", "", text)
     dates = find_dates(text)
     if dates:
         text = text[:dates[0].start]
