@@ -64,8 +64,8 @@ class Mailbox:
         except LoginError as exc:
             raise MailboxLoginError(f"the mailbox refused the login for {self.settings.imap_user}: {exc}")
         except ssl.SSLCertVerificationError as exc:
-            raise ConfigError(f"the certificate of {self.settings.imap_host} is not trusted ({exc.verify_message}): "
-                              "set RXINTAKE_IMAP_CA_FILE to the CA that signed it") from exc
+            raise ConfigError(f"the certificate of {self.settings.imap_host} is not trusted "
+                              f"({exc.verify_message}): set RXINTAKE_IMAP_CA_FILE to the CA that signed it") from exc
         except NET_ERRORS as exc:
             raise MailboxError(command, f"{type(exc).__name__}: {exc}") from exc
 

@@ -55,8 +55,10 @@ class Service:
 
         self.actors = declare(self.broker, settings)
         procs = settings.worker_processes if processes is None else processes
-        self.workers = Workers(self.broker, settings, processes=0 if kind(settings.broker_url) == "stub" else procs,
-                               threads=threads or settings.worker_threads, enabled=workers)
+        if kind(settings.broker_url) == "stub":
+            procs = 0  # the in-process broker reaches threads only
+        self.workers = Workers(self.broker, settings, processes=procs, threads=threads or settings.worker_threads,
+                               enabled=workers)
         self.inbox = InboxDir(settings.inbox_dir, settings.inbox_settle_seconds) if settings.inbox_dir else None
         self.tracked: dict[str, Tracked] = {}
         self.unsent: list[str] = []

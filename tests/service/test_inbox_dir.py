@@ -66,12 +66,26 @@ def test_dropped_files_are_filed_and_moved(tmp_path):
     assert (inbox / "processed" / "again.eml").exists()
 
 
+def _with_copies(raw: bytes, n: int) -> bytes:
+    """The message with its scanned attachment n times: a job that outlasts a 1-second limit."""
+    from email import policy
+    from email.parser import BytesParser
+
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    part = next(msg.iter_attachments())
+    data, (main, sub) = part.get_content(), part.get_content_type().split("/")
+    for i in range(1, n):
+        # a comment after %%EOF: the same scan, other bytes (identical attachments are read once)
+        msg.add_attachment(data + b"\n%%copy %d\n" % i, maintype=main, subtype=sub, filename=f"copy{i}.pdf")
+    return bytes(msg)
+
+
 def test_a_job_that_keeps_failing_becomes_a_staff_alert(tmp_path):
     """Over the time limit: no silent loss, a record with `processing_failed`, the file moved."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     slow = next(c["case"] for c in MANIFEST["cases"] if c["render"] == "scan_pdf")
-    (inbox / "scan.eml").write_bytes((DEV / f"{slow}.eml").read_bytes())
+    (inbox / "scan.eml").write_bytes(_with_copies((DEV / f"{slow}.eml").read_bytes(), 5))
     env = service_env(tmp_path, RXINTAKE_INBOX_DIR=str(inbox), RXINTAKE_INBOX_SETTLE_SECONDS="0",
                       RXINTAKE_JOB_TIME_LIMIT_SECONDS="1")
     run_until_idle(env, log=tmp_path / "run.log", timeout=180)

@@ -145,7 +145,8 @@ def test_xoauth2_login_with_a_token_command(tmp_path):
     d = Dovecot(oauth2_key=key).start()
     try:
         script = tmp_path / "get-token"
-        script.write_text(f"#!/bin/sh\n# what a clinic's script prints after its OAuth2 flow\necho {d.token(lifetime=900)}\n")
+        script.write_text("#!/bin/sh\n# what a clinic's script prints after its OAuth2 flow\n"
+                          f"echo {d.token(lifetime=900)}\n")
         script.chmod(0o700)
         d.append([dev_raw(FAST[0])])
         env = service_env(tmp_path, **d.env(), RXINTAKE_BROKER_URL="stub", RXINTAKE_IMAP_AUTH="xoauth2",
