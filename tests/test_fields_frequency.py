@@ -104,3 +104,12 @@ def test_schedules_as_ocr_reads_them(text, visits, per_week, weeks):
 def test_look_alike_letters_alone_are_no_count(text):
     s = parse_schedule(text)
     assert s.visits is None and s.weeks is None
+
+
+def test_stacked_columns_with_bare_numbers_need_the_unit_in_the_header():
+    from parsers.fields.columns import stacked_schedule
+
+    got = stacked_schedule("FREQUENCY (x/week)\n2\nDURATION (weeks)\n| 4 |")
+    assert (got["per_week"], got["weeks"]) == (2, 4)
+    assert stacked_schedule("FREQUENCY\n2\nDURATION\n4") == {}
+    assert "per_week" not in stacked_schedule("FREQUENCY (x/week)\n40\nDURATION (weeks)\n4")

@@ -114,6 +114,11 @@ def stacked_schedule(text: str) -> dict[str, object]:
                 continue
             sched = parse_schedule(nxt[2])
             value = sched.per_week if key == "per_week" else sched.weeks
+            bare = re.fullmatch(r"[\s|_]*(\d{1,2}(?:\.5)?)[\s|_]*", nxt[2])
+            if value is None and bare and re.search(r"week|wk", line[m.start():], re.I):
+                # a bare number under a header that names its unit: "FREQUENCY (x/week)" over "2"
+                n = float(bare.group(1))
+                value = n if 0 < n <= (14 if key == "per_week" else 104) else None
             if value is not None and not (key == "weeks" and sched.per_week is not None):
                 out[key] = value
                 spans.append((nxt[0], nxt[1]))
