@@ -193,3 +193,27 @@ def test_an_arrival_reported_with_another_command_is_not_missed(mailbox):
         assert mbox.wait(3.0) is True
         assert time.monotonic() - t0 < 1.0
         assert len(mbox.uids()) == 1
+
+
+def test_implicit_tls(tmp_path):
+    from tests.dovecot import free_port
+
+    port = free_port()
+    d = Dovecot(extra_conf="service imap-login {\n  inet_listener imaps {\n    address = 127.0.0.1\n"
+                           f"    port = {port}\n  }}\n}}\n").start()
+    try:
+        wait = time.monotonic() + 10
+        while True:
+            try:
+                with Mailbox(settings_for(d, imap_ssl=True, imap_port=port)) as mbox:
+                    assert mbox.client._imap.sock.version().startswith("TLS")
+                    assert mbox.uids() == []
+                break
+            except Exception:
+                if time.monotonic() > wait:
+                    raise
+                time.sleep(0.2)
+        with pytest.raises(ConfigError, match="RXINTAKE_IMAP_CA_FILE"):
+            Mailbox(settings_for(d, imap_ssl=True, imap_port=port, imap_ca_file=None)).connect()
+    finally:
+        d.stop()
