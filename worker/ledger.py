@@ -39,7 +39,15 @@ def now() -> datetime:
 
 
 def ensure_ledger(engine: Engine) -> None:
-    metadata.create_all(engine, checkfirst=True)
+    """Create the table if missing; another process creating it at the same moment is fine."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    try:
+        metadata.create_all(engine, checkfirst=True)
+    except (IntegrityError, ProgrammingError):
+        if not inspect(engine).has_table(jobs.name):
+            raise
 
 
 def states(conn: Connection, refs: list[str]) -> dict[str, str]:
