@@ -86,3 +86,35 @@ def test_a_job_missing_from_the_ledger_is_dropped(worker_ctx):
     process_message("imap:INBOX:1:999", "0" * 64)
     record_failure({"args": ["imap:INBOX:1:999", "0" * 64], "options": {}}, {"retries": 0, "max_retries": 6})
     assert _records(engine) == []
+
+
+def test_ledger_created_by_several_processes_at_once(pg_url):
+    """Workers starting together on an empty PostgreSQL database all find the ledger ready."""
+    import threading
+
+    from sqlalchemy import create_engine, inspect
+
+    from worker.ledger import ensure_ledger
+
+    errors: list[str] = []
+
+    def create() -> None:
+        engine = create_engine(pg_url)
+        try:
+            ensure_ledger(engine)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(type(exc).__name__)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=create) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    engine = create_engine(pg_url)
+    try:
+        assert inspect(engine).has_table("intake_jobs")
+    finally:
+        engine.dispose()
