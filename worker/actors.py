@@ -40,17 +40,6 @@ def _context() -> tuple[Settings, object, RawStore]:
         return _ctx["settings"], _ctx["engine"], _ctx["store"]
 
 
-def message_from_bytes(raw: bytes, name: str):
-    """An email, or a bare document as a scanner or fax server drops it (as extract_path reads files)."""
-    from parsers.documents import Document, Message
-    from parsers.mail import parse_message
-    from parsers.sniff import sniff_type
-
-    if name.lower().endswith(".eml"):
-        return parse_message(raw, path=name)
-    return Message(path=name, documents=[Document(filename=name, content_type=sniff_type(raw, name), data=raw)])
-
-
 def _file(engine, extraction: Extraction, source_ref: str, sha256: str) -> None:
     from records.filing import file_extraction
 
@@ -73,7 +62,7 @@ def _ledger_row(engine, source_ref: str) -> tuple[str | None, str]:  # (None, ""
 
 def process_message(source_ref: str, sha256: str) -> None:
     """Extract one stored original and file it (no-op when it is filed already)."""
-    from rxintake.pipeline import extract_message
+    from rxintake.pipeline import extract_message, message_from_source
 
     settings, engine, store = _context()
     state, name = _ledger_row(engine, source_ref)
@@ -83,7 +72,7 @@ def process_message(source_ref: str, sha256: str) -> None:
     if state is None:  # every job is written to the ledger before it is sent: this one is not ours
         log_event(log, "job.unknown", level=logging.WARNING, source_ref=source_ref, sha256=sha256)
         return
-    extraction = extract_message(message_from_bytes(store.get(sha256), name), settings)
+    extraction = extract_message(message_from_source(store.get(sha256), name, settings), settings)
     _file(engine, extraction, source_ref, sha256)
 
 
