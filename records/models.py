@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String,
+from sqlalchemy import (JSON, Column, Table, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String,
                         Text, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -199,6 +199,22 @@ class AuditEntry(Base):
     note: Mapped[Optional[str]] = mapped_column(Text)
 
     prescription: Mapped[Optional[Prescription]] = relationship(back_populates="audit")
+
+
+# The intake ledger: one row per message taken from a source, until its record is committed.
+# Written by the worker (worker/ledger.py explains the protocol); kept here so that one set of
+# migrations owns every table.
+intake_jobs = Table(
+    "intake_jobs", Base.metadata,
+    Column("source_ref", String(400), primary_key=True),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("name", String(300), nullable=False),
+    Column("state", String(16), nullable=False, default="queued"),
+    Column("record_id", String(64)),
+    Column("sends", Integer, nullable=False, default=1),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
 
 
 # Short names for callers that do not mix these with the extraction models.

@@ -6,7 +6,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from rxintake.settings import Settings
-from worker.ledger import ensure_ledger
 
 
 def is_transient_db_error(exc: BaseException) -> bool:
@@ -23,8 +22,7 @@ def get_engine(settings: Settings) -> Engine:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """The records tables (their migrations) and the intake ledger; cheap after the first call."""
+    """Every table, the intake ledger included, through the records' migrations; cheap after the first call."""
     from records.db import ensure_schema as records_schema
 
     records_schema(engine)
-    ensure_ledger(engine)

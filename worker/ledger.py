@@ -14,22 +14,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (Column, DateTime, Integer, MetaData, String, Table, insert, select, update)
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-metadata = MetaData()
-
-jobs = Table(
-    "intake_jobs", metadata,
-    Column("source_ref", String(400), primary_key=True),
-    Column("sha256", String(64), nullable=False, index=True),
-    Column("name", String(300), nullable=False),
-    Column("state", String(16), nullable=False, default="queued"),
-    Column("record_id", String(64)),
-    Column("sends", Integer, nullable=False, default=1),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
+from records.models import intake_jobs as jobs
 
 QUEUED, FILED = "queued", "filed"
 
@@ -39,15 +27,10 @@ def now() -> datetime:
 
 
 def ensure_ledger(engine: Engine) -> None:
-    """Create the table if missing; another process creating it at the same moment is fine."""
-    from sqlalchemy import inspect
-    from sqlalchemy.exc import IntegrityError, ProgrammingError
+    """The ledger table comes with the records' migrations; several processes may call this at once."""
+    from records.db import ensure_schema
 
-    try:
-        metadata.create_all(engine, checkfirst=True)
-    except (IntegrityError, ProgrammingError):
-        if not inspect(engine).has_table(jobs.name):
-            raise
+    ensure_schema(engine)
 
 
 def states(conn: Connection, refs: list[str]) -> dict[str, str]:
