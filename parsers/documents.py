@@ -18,6 +18,11 @@ class Word:
     text: str
     conf: float | None = None
     line: int = 0  # index of the line within its page
+    # Where tesseract found the word on the page image it read (pixels); 0 for a text layer or body.
+    left: int = 0
+    top: int = 0
+    width: int = 0
+    height: int = 0
 
 
 @dataclass(slots=True)

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from PIL import Image
 
 from parsers.documents import PageText, Word
+from parsers.reread import reread_weak_words
 
 os.environ["OMP_THREAD_LIMIT"] = "1"  # inherited by every tesseract process started from here
 
@@ -31,15 +32,22 @@ class OcrError(Exception):
     """Tesseract failed or ran out of time on a page; the reason is meant for staff."""
 
 
-def ocr_image(image: Image.Image, timeout: float = 60.0, config: str = TESSERACT_CONFIG) -> PageText:
-    """Read one prepared page image. Raises `OcrError` on a timeout or a tesseract failure."""
+def ocr_image(image: Image.Image, timeout: float = 60.0, config: str = TESSERACT_CONFIG,
+              reread_below: float = 60.0, reread_max: int = 40) -> PageText:
+    """Read one prepared page image. Raises `OcrError` on a timeout or a tesseract failure.
+
+    Up to `reread_max` words read under `reread_below` get a second look (`parsers.reread`).
+    """
     turned = int(image.info.get("rotation", 0))
     page = _read(image, timeout, config)
     if _looks_upside_down(page):
-        flipped = _read(image.rotate(180), timeout, config)
+        flipped_image = image.rotate(180)
+        flipped = _read(flipped_image, timeout, config)
         if (flipped.mean_conf or 0) > (page.mean_conf or 0):
-            page, turned = flipped, turned + 180
+            page, turned, image = flipped, turned + 180, flipped_image
     page.rotation = turned % 360
+    if reread_max > 0:
+        reread_weak_words(image, page, reread_below, reread_max, timeout)
     return page
 
 
@@ -77,12 +85,14 @@ def page_from_data(data: dict) -> PageText:
             lines.append([])
             last_key = key
         lines[-1].append(text)
-        words.append(Word(text=text, conf=float(data["conf"][i]), line=len(lines) - 1))
+        box = {k: int(data[k][i]) if k in data else 0 for k in ("left", "top", "width", "height")}
+        words.append(Word(text=text, conf=float(data["conf"][i]), line=len(lines) - 1, **box))
     return PageText(text="\n".join(" ".join(line) for line in lines), source="ocr", words=words)
 
 
 def ocr_pages(
-    loaders: Sequence[Callable[[], Image.Image]], workers: int = 1, timeout: float = 60.0
+    loaders: Sequence[Callable[[], Image.Image]], workers: int = 1, timeout: float = 60.0,
+    reread_below: float = 60.0, reread_max: int = 40,
 ) -> list[PageText | OcrError]:
     """Each page loaded, cleaned up and read; pages run in parallel over `workers` threads.
 
@@ -92,7 +102,7 @@ def ocr_pages(
 
     def one(loader: Callable[[], Image.Image]) -> PageText | OcrError:
         try:
-            return ocr_image(loader(), timeout=timeout)
+            return ocr_image(loader(), timeout=timeout, reread_below=reread_below, reread_max=reread_max)
         except OcrError as exc:
             return exc
         except Exception as exc:  # a page that cannot be decoded or rendered: the others still count

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     ocr_page_timeout: float = 60.0
     ocr_workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
     ocr_min_confidence: float = 60.0
+    ocr_reread_max_words: int = Field(default=40, description="words per page read under ocr_min_confidence "
+                                      "that get a second look (cropped, read as one line); 0 turns it off")
     job_time_limit_seconds: int = 600
 
     # Background service (worker/)
