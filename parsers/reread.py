@@ -30,20 +30,20 @@ PAD = 10  # white pixels around the crop: tesseract misreads letters that touch 
 
 
 def weak_words(words: Sequence[Word], below: float, limit: int) -> list[int]:
-    """Indexes of the words worth a second look: under `below`, with a box, 3+ characters of which
-    one is a letter or digit. Words with a digit (codes, dates, NPIs) first, then the least sure."""
+    """Indexes of the words worth a second look: under `below`, with a box, 3+ letters or digits
+    (`agrees` asks no less). Words with a digit (codes, dates, NPIs) first, then the least sure."""
     picked = [
         i for i, w in enumerate(words)
         if w.conf is not None and 0 <= w.conf < below and w.width > 0 and w.height > 0
-        and len(w.text) >= 3 and _ALNUM.search(w.text)
+        and len(skeleton(w.text)) >= 3
     ]
     picked.sort(key=lambda i: (not any(c.isdigit() for c in words[i].text), words[i].conf))
     return picked[:max(limit, 0)]
 
 
 def crop_word(image: Image.Image, word: Word) -> list[Image.Image]:
-    """The word with a margin, its raised marks whitened, twice its size on white padding: as grey
-    and as black on white (each reads some words the other misses)."""
+    """The word with a margin, its raised marks whitened, twice its size on white padding: as grey,
+    as black on white and with a touching mark cut off (each reads some words the others miss)."""
     import cv2
 
     m = int(word.height * MARGIN) + 4
@@ -59,30 +59,37 @@ def crop_word(image: Image.Image, word: Word) -> list[Image.Image]:
     return out
 
 
-def drop_raised_marks(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(grey, black on white) with the raised marks whitened: ink blobs under 60% of the tallest
-    letter's height lying wholly above the middle of the letters (superscript index numbers, quote-
-    like specks). A period or a comma sits low and a hyphen in the middle, so they stay. Blobs are
-    found on a lenient threshold (halfway from Otsu's to white): index marks are often printed grey."""
+def drop_raised_marks(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(grey, black on white, black cut) with the raised marks whitened: ink blobs under 60% of the
+    tallest letter's height lying wholly above the middle of the letters (superscript index numbers,
+    quote-like specks). A period or a comma sits low and a hyphen in the middle, so they stay. Blobs
+    are found on a lenient threshold (halfway from Otsu's to white): index marks are often printed
+    grey. An index mark that touches its code's first letter (`²M79.605`) is no blob of its own: the
+    third image also whitens the leading columns whose ink lies wholly above the middle. That cuts
+    the left arm of a `T` too; the reading must still agree with the first one (`agrees`)."""
     import cv2
 
     if gray.size == 0:
-        return gray, gray
+        return gray, gray, gray
     otsu, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     faint = (gray < (otsu + 255) / 2).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(faint, connectivity=8)
     black = np.where(ink > 0, 0, 255).astype(np.uint8)
     if n <= 1:
-        return gray, black
+        return gray, black, black
     tops, heights = stats[1:, cv2.CC_STAT_TOP], stats[1:, cv2.CC_STAT_HEIGHT]
     tall = heights >= 0.6 * heights.max()
     band_top, band_bottom = tops[tall].min(), (tops + heights)[tall].max()
     middle = band_top + 0.5 * (band_bottom - band_top)
     raised = np.isin(labels, [i + 1 for i in range(n - 1) if not tall[i] and tops[i] + heights[i] <= middle])
-    gray, black = gray.copy(), black
+    gray = gray.copy()
     gray[raised] = 255
     black[raised] = 255
-    return gray, black
+    low_ink = (black[int(middle):band_bottom] == 0).any(axis=0)
+    cut = black.copy()
+    if low_ink.any():
+        cut[:, :int(np.argmax(low_ink))] = 255
+    return gray, black, cut
 
 
 # Characters OCR confuses, mapped to one of each group, so that two readings can be compared.
@@ -134,28 +141,31 @@ def read_crops(crops: Sequence[Image.Image], timeout: float) -> list[list[tuple[
 def reread_weak_words(image: Image.Image, page: PageText, below: float, limit: int, timeout: float = 30.0) -> int:
     """Replace weak words of `page` (read from `image`) by a surer second reading; rebuild its text.
 
-    Returns how many words were replaced. A re-read that fails or runs out of time changes nothing.
+    The grey crops are read first; the words with a digit that found no agreeing reading there get
+    their black-on-white crop read, then the one with a touching mark cut off (smaller batches). Returns how many words were
+    replaced. A re-read that fails or runs out of time changes nothing.
     """
-    picked = weak_words(page.words, below, limit)
-    if not picked:
-        return 0
-    try:
-        crops = [crop_word(image, page.words[i]) for i in picked]
-        readings = read_crops([c for variants in crops for c in variants], timeout)
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return 0
-    per_word = len(crops[0])
+    pending = weak_words(page.words, below, limit)
+    crops = {i: crop_word(image, page.words[i]) for i in pending}
     replaced = 0
-    for n, i in enumerate(picked):
-        word = page.words[i]
-        best = None
-        for reading in readings[n * per_word:(n + 1) * per_word]:
+    for variant in (0, 1, 2):
+        if not pending:
+            break
+        try:
+            readings = read_crops([crops[i][variant] for i in pending], timeout)
+        except (OSError, subprocess.SubprocessError, ValueError):
+            break
+        left = []
+        for i, reading in zip(pending, readings):
+            word = page.words[i]
             tokens = [(t, c) for t, c in reading if _ALNUM.search(t)]  # a box edge read as '|' is no word
-            if len(tokens) == 1 and agrees(word.text, tokens[0][0]) and (best is None or tokens[0][1] > best[1]):
-                best = tokens[0]
-        if best and best[1] >= below and best[1] > (word.conf or 0):
-            word.text, word.conf = best
-            replaced += 1
+            text, conf = tokens[0] if len(tokens) == 1 else ("", 0.0)
+            if agrees(word.text, text) and conf >= below and conf > (word.conf or 0):
+                word.text, word.conf = text, conf
+                replaced += 1
+            elif any(c.isdigit() for c in word.text):
+                left.append(i)
+        pending = left
     if replaced:
         page.text = text_of(page.words)
     return replaced

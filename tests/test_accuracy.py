@@ -46,14 +46,14 @@ def test_wrong_values_near_zero(scores):
 # alert recall 0.97, alert precision 0.95, status accuracy 0.97. What scans, faxes and photos reach
 # depends on OCR; the floor below is the measured figure less a margin for OCR's run-to-run jitter.
 ISSUE_TARGETS = {"field": 0.97, "icd10_f1": 0.98, "alert_recall": 0.97, "alert_precision": 0.95, "status": 0.97}
-MEASURED_FLOOR = {"field": 0.895, "icd10_f1": 0.925, "alert_recall": 0.98, "alert_precision": 0.76, "status": 0.88}
+MEASURED_FLOOR = {"field": 0.895, "icd10_f1": 0.93, "alert_recall": 0.98, "alert_precision": 0.76, "status": 0.88}
 
 
 def test_ocr_cases_do_not_regress_below_measured_floor(scores):
     """Whole dev corpus, every render. Not yet the issue's targets (field 0.97, ICD-10 F1 0.98, alert
     recall 0.97, alert precision 0.95, status 0.97): the scans, faxes and photos that miss them lose
     values OCR reads as debris or below its confidence threshold, which stay null with an alert.
-    Measured on two runs in a row: field 0.915, ICD-10 F1 0.945, alert recall 1.000, alert precision
+    Measured on two runs in a row: field 0.915, ICD-10 F1 0.951, alert recall 1.000, alert precision
     0.783, status 0.900, wrong values 0.003 (text-layer, PNG and body 1.000; scans field 0.848, faxes
     0.667, photos 0.778).
     The floor sits ~0.02 under the lowest of those runs; raise it as OCR improves."""

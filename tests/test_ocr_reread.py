@@ -49,11 +49,25 @@ def test_agreement_of_two_readings(first, second, same):
 def test_raised_mark_whitened_period_kept():
     img, (left, top, width, height) = _code_with_index_mark("R51.9", mark="1")
     gray = np.asarray(img)[top - 5:top + height + 5, left - 5:left + width + 5]
-    grey_out, black_out = drop_raised_marks(gray)
+    grey_out, black_out, _ = drop_raised_marks(gray)
     mark_cols = slice(0, 20)  # the index mark sits in the first ~15 columns of the crop
     assert (gray[:, mark_cols] < 200).any() and not (grey_out[:, mark_cols] < 200).any()
     assert not (black_out[:, mark_cols] == 0).any()
     assert (black_out == 0).sum() > 0.8 * (gray[:, 20:] < 128).sum()  # the code (with its dot) stays
+
+
+def test_index_mark_touching_the_code_cut_off():
+    """`²M79.605` with the 2 touching the M: one blob, so only the third image loses the mark."""
+    img = Image.new("L", (400, 120), 255)
+    draw = ImageDraw.Draw(img)
+    draw.text((60, 30), "M79.605", font=_font(48), fill=20)
+    draw.text((56, 24), "2", font=_font(20), fill=20)  # its lower right corner on the M's stem
+    gray = np.asarray(img)[15:100, 40:300]
+    _, black, cut = drop_raised_marks(gray)
+    mark_cols = slice(17, 24)  # left of the M's stem (x=65..), where only the mark has ink
+    assert (black[:, mark_cols] == 0).any() and not (cut[:, mark_cols] == 0).any()
+    assert (black[:, mark_cols] == 0).sum() > 20  # the mark is one blob with the M: still there
+    assert (cut[:, 25:] == black[:, 25:]).all()  # the code itself untouched
 
 
 def test_weak_words_picks_digits_first_and_respects_the_limit():
