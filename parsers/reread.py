@@ -31,13 +31,14 @@ PAD = 10  # white pixels around the crop: tesseract misreads letters that touch 
 
 def weak_words(words: Sequence[Word], below: float, limit: int) -> list[int]:
     """Indexes of the words worth a second look: under `below`, with a box, 3+ letters or digits
-    (`agrees` asks no less). Words with a digit (codes, dates, NPIs) first, then the least sure."""
+    (`agrees` asks no less). Words with a digit (codes, dates, NPIs) first, then the surest: over the
+    limit, the words read at 0 (mostly debris of handwriting) are the ones left out."""
     picked = [
         i for i, w in enumerate(words)
         if w.conf is not None and 0 <= w.conf < below and w.width > 0 and w.height > 0
         and len(skeleton(w.text)) >= 3
     ]
-    picked.sort(key=lambda i: (not any(c.isdigit() for c in words[i].text), words[i].conf))
+    picked.sort(key=lambda i: (not any(c.isdigit() for c in words[i].text), -(words[i].conf or 0)))
     return picked[:max(limit, 0)]
 
 

@@ -75,6 +75,8 @@ def test_weak_words_picks_digits_first_and_respects_the_limit():
              Word("Name", 95, 0, 1, 1, 10, 10), Word("ab", 5, 0, 1, 1, 10, 10), Word("R51.9", 20, 0)]
     assert weak_words(words, 60, 5) == [1, 0]  # no box, too short, already sure: skipped
     assert weak_words(words, 60, 1) == [1]
+    more = words + [Word("Laura", 55, 0, 1, 1, 10, 10)]
+    assert weak_words(more, 60, 3) == [1, 5, 0]  # of the plain words, the nearest the threshold first
     assert weak_words(words, 60, 0) == []
 
 
