@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from worker.process import die_with_parent
+
 USER, PASSWORD = "frontdesk", "s3cret-test-only"
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
@@ -193,7 +195,8 @@ class Dovecot:
         self.conf.write_text(CONF.format(root=root, port=self.port, uid=mail_user.pw_uid,
                                          gid=mail_user.pw_gid, extra=self.extra))
         self.proc = subprocess.Popen([DOVECOT, "-F", "-c", str(self.conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, start_new_session=True)
+                                     stderr=subprocess.PIPE, start_new_session=True,
+                                     preexec_fn=die_with_parent)  # no orphan if the tests are killed
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
