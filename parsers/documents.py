@@ -31,6 +31,8 @@ class PageText:
     source: str  # "text_layer" | "ocr" | "body"
     words: list[Word] = field(default_factory=list)
     rotation: int = 0  # degrees (counter-clockwise) the page image was turned to be read upright
+    # the second reader's reading of a page tesseract read poorly (parsers.handreader); a second opinion only
+    second: PageText | None = None
 
     @property
     def mean_conf(self) -> float | None:

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from PIL import Image
 
 from parsers.documents import PageText, Word
+from parsers.handreader import attach_second_reading
 from parsers.reread import reread_weak_words
 
 os.environ["OMP_THREAD_LIMIT"] = "1"  # inherited by every tesseract process started from here
@@ -48,6 +49,7 @@ def ocr_image(image: Image.Image, timeout: float = 60.0, config: str = TESSERACT
     page.rotation = turned % 360
     if reread_max > 0:
         reread_weak_words(image, page, reread_below, reread_max, timeout)
+    attach_second_reading(image, page)  # handwriting: a second reader's opinion (parsers.handreader)
     return page
 
 
