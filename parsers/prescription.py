@@ -241,5 +241,20 @@ def parse_prescription(message: Message, settings=None) -> tuple[Prescription, l
     header_date = message.date.date() if message.date else None
     doc = best[3]
     columns = layout_columns(doc) if doc is not None and best[2].source == "text_layer" else {}
-    return read_prescription(best[2], settings.ocr_min_confidence, body=doc is None, header_date=header_date,
-                             columns=columns)
+    rx, alerts = read_prescription(best[2], settings.ocr_min_confidence, body=doc is None, header_date=header_date,
+                                   columns=columns)
+    if doc is not None and any(p.second for p in doc.pages):
+        rx, alerts = _second_opinion(rx, alerts, doc, header_date)
+    return rx, alerts
+
+
+def _second_opinion(rx: Prescription, alerts: list[Alert], doc, header_date: date | None):
+    """Fields left empty filled from the second reader's reading of the same pages, where checked."""
+    from parsers import second_opinion
+
+    ct = join_pages(without_cover_sheets([p.second or p for p in doc.pages]))
+    dates, _ = read_prescription(ct, second_opinion.DATE_CONF, header_date=header_date)
+    counts, _ = read_prescription(ct, second_opinion.COUNT_CONF, header_date=header_date)
+    codes = [Diagnosis(code=c, description=getattr(_lookup(c), "description", None))
+             for c in second_opinion.described_codes(ct.text, _lookup)]
+    return second_opinion.merge(rx, alerts, dates, counts, codes)
