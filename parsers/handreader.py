@@ -99,20 +99,12 @@ def page_from_boxes(results: list[tuple[list, str, float]]) -> PageText:
     return PageText(text="\n".join(lines), source="ocr", words=words)
 
 
-def configured_threshold() -> float:
-    """`RXINTAKE_OCR_SECOND_READER_BELOW`: the mean page confidence under which a page is read again."""
-    from rxintake.settings import get_settings
-
-    return get_settings().ocr_second_reader_below
-
-
-def attach_second_reading(image: Image.Image, page: PageText, below: float | None = None) -> None:
+def attach_second_reading(image: Image.Image, page: PageText, below: float) -> None:
     """Give `page` a second reading when tesseract read it at a mean confidence under `below`.
 
     Does nothing when `below` is 0 (turned off) or the page read well; a failure leaves the
     page as tesseract read it.
     """
-    below = configured_threshold() if below is None else below
     mean = page.mean_conf
     if below <= 0 or mean is None or mean >= below:
         return

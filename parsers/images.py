@@ -59,7 +59,8 @@ def is_decoration(data: bytes, max_pixels: int = 60_000_000) -> bool:
 
 
 def read_image(doc: Document, max_pages: int = 30, max_pixels: int = 60_000_000, ocr_timeout: float = 60.0,
-               workers: int = 1, reread_below: float = 60.0, reread_max: int = 40) -> None:
+               workers: int = 1, reread_below: float = 60.0, reread_max: int = 40,
+               second_below: float = 0.0) -> None:
     """OCR every frame (up to `max_pages`); over the limit, the first pages are read and `partial` says so."""
     try:
         img = open_image(doc.data, max_pixels)
@@ -89,7 +90,8 @@ def read_image(doc: Document, max_pages: int = 30, max_pixels: int = 60_000_000,
 
     try:
         pages = ocr_pages([loader(i) for i in range(min(frames, max_pages))], workers=workers, timeout=ocr_timeout,
-                          reread_below=reread_below, reread_max=reread_max)
+                          reread_below=reread_below, reread_max=reread_max,
+                          second_below=second_below)
     except ImageLimitError as exc:
         doc.error = str(exc)
         return

@@ -34,10 +34,11 @@ class OcrError(Exception):
 
 
 def ocr_image(image: Image.Image, timeout: float = 60.0, config: str = TESSERACT_CONFIG,
-              reread_below: float = 60.0, reread_max: int = 40) -> PageText:
+              reread_below: float = 60.0, reread_max: int = 40, second_below: float = 0.0) -> PageText:
     """Read one prepared page image. Raises `OcrError` on a timeout or a tesseract failure.
 
-    Up to `reread_max` words read under `reread_below` get a second look (`parsers.reread`).
+    Up to `reread_max` words read under `reread_below` get a second look (`parsers.reread`); a page
+    read at a mean confidence under `second_below` is also read by the second reader (`parsers.handreader`).
     """
     turned = int(image.info.get("rotation", 0))
     page = _read(image, timeout, config)
@@ -49,7 +50,7 @@ def ocr_image(image: Image.Image, timeout: float = 60.0, config: str = TESSERACT
     page.rotation = turned % 360
     if reread_max > 0:
         reread_weak_words(image, page, reread_below, reread_max, timeout)
-    attach_second_reading(image, page)  # handwriting: a second reader's opinion (parsers.handreader)
+    attach_second_reading(image, page, second_below)
     return page
 
 
@@ -94,7 +95,7 @@ def page_from_data(data: dict) -> PageText:
 
 def ocr_pages(
     loaders: Sequence[Callable[[], Image.Image]], workers: int = 1, timeout: float = 60.0,
-    reread_below: float = 60.0, reread_max: int = 40,
+    reread_below: float = 60.0, reread_max: int = 40, second_below: float = 0.0,
 ) -> list[PageText | OcrError]:
     """Each page loaded, cleaned up and read; pages run in parallel over `workers` threads.
 
@@ -104,7 +105,8 @@ def ocr_pages(
 
     def one(loader: Callable[[], Image.Image]) -> PageText | OcrError:
         try:
-            return ocr_image(loader(), timeout=timeout, reread_below=reread_below, reread_max=reread_max)
+            return ocr_image(loader(), timeout=timeout, reread_below=reread_below, reread_max=reread_max,
+                             second_below=second_below)
         except OcrError as exc:
             return exc
         except Exception as exc:  # a page that cannot be decoded or rendered: the others still count

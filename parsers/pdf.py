@@ -61,7 +61,7 @@ def open_reason(exc: Exception) -> str:
 
 def read_pdf(doc: Document, max_pages: int = 30, dpi: int = 300, ocr_timeout: float = 60.0,
              max_pixels: int = 60_000_000, workers: int = 1, reread_below: float = 60.0,
-             reread_max: int = 40) -> None:
+             reread_max: int = 40, second_below: float = 0.0) -> None:
     import pdfplumber
 
     try:
@@ -93,7 +93,8 @@ def read_pdf(doc: Document, max_pages: int = 30, dpi: int = 300, ocr_timeout: fl
             return
         try:
             results = ocr_pages([_loader(pdfium_doc, n, dpi, max_pixels) for n in to_ocr], workers=workers,
-                                timeout=ocr_timeout, reread_below=reread_below, reread_max=reread_max)
+                                timeout=ocr_timeout, reread_below=reread_below, reread_max=reread_max,
+                                second_below=second_below)
         finally:
             with _PDFIUM_LOCK:
                 pdfium_doc.close()

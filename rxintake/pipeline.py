@@ -26,7 +26,8 @@ def read_document(doc: Document, settings: Settings) -> None:
 
     limits = dict(max_pages=settings.max_pages, ocr_timeout=settings.ocr_page_timeout,
                   max_pixels=settings.max_image_pixels, workers=settings.ocr_workers,
-                  reread_below=settings.ocr_min_confidence, reread_max=settings.ocr_reread_max_words)
+                  reread_below=settings.ocr_min_confidence, reread_max=settings.ocr_reread_max_words,
+                  second_below=settings.ocr_second_reader_below)
     try:
         if not doc.data:
             doc.error = "empty file (0 bytes)"
