@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 _engine = None
 _engine_failed = False
 _lock = threading.Lock()
+_run_lock = threading.Lock()
 
 
 class HandReaderError(Exception):
@@ -59,7 +60,8 @@ def read_page(image: Image.Image) -> PageText:
     engine = _get_engine()
     rgb = image.convert("RGB") if image.mode != "RGB" else image
     try:
-        result, _ = engine(np.asarray(rgb))
+        with _run_lock:  # one page at a time per process: the engine's thread-safety is not documented
+            result, _ = engine(np.asarray(rgb), use_cls=False)  # pages arrive upright: no line-angle model
     except Exception as exc:
         raise HandReaderError(f"second OCR reader failed ({type(exc).__name__})") from exc
     return page_from_boxes([(box, text, float(score)) for box, text, score in (result or [])])

@@ -253,8 +253,8 @@ def _second_opinion(rx: Prescription, alerts: list[Alert], doc, header_date: dat
     from parsers import second_opinion
 
     ct = join_pages(without_cover_sheets([p.second or p for p in doc.pages]))
-    dates, _ = read_prescription(ct, second_opinion.DATE_CONF, header_date=header_date)
-    counts, _ = read_prescription(ct, second_opinion.COUNT_CONF, header_date=header_date)
+    second, _ = read_prescription(ct, second_opinion.STRICT_CONF, header_date=header_date)
     codes = [Diagnosis(code=c, description=getattr(_lookup(c), "description", None))
              for c in second_opinion.described_codes(ct.text, _lookup)]
-    return second_opinion.merge(rx, alerts, dates, counts, codes)
+    npi = find_npi_span(ct.text)
+    return second_opinion.merge(rx, alerts, second, codes, npi_conf=ct.conf(npi[1], npi[2]) if npi else None)

@@ -4,14 +4,15 @@ The second reader (`parsers.handreader`) reads handwriting far better than tesse
 misreads now and then with high confidence ("M67.838" for a scrawled M62.838, "5/10" for 5/20).
 So it never overrides what tesseract read, and it fills an empty field only on evidence:
 
-- the prescriber's NPI: its check digit holds, which no single misread digit survives;
+- the prescriber's NPI: its check digit holds, which no single misread digit survives, and it is
+  read at `STRICT_CONF` or more (1631675786 for a handwritten 1631625286, two 2s read as 7s, passed
+  the check digit at 0.90);
 - ICD-10-CM codes: the code exists and the words written beside it echo its description (two of
   its words, each allowing for a slip or two: "Radiculopathy, Iumbosacral" echoes M54.17), and only
   one reading of its look-alike characters ("N54.4l": M54.41) passes both tests;
-- dates and date of birth: every word of the value read at `DATE_CONF` or more, and the date is
-  one the rest of the script allows (checked as for tesseract's reading); on the dev corpus every
-  date the second reader read at 0.87 or more was right;
-- the visit count: read at `COUNT_CONF` or more (a handwritten "24" has come back as "74" at 0.93);
+- dates, date of birth, the visit count: every word of the value read at `STRICT_CONF` or more
+  (a handwritten "24" has come back as "74" at 0.93), and a date one the rest of the script allows
+  (checked as for tesseract's reading);
 - names and procedures: never; nothing checks a name, and procedure boxes are ticked, not written.
 
 A field filled this way loses the `low_confidence` alert tesseract's reading raised for it.
@@ -28,8 +29,7 @@ from difflib import SequenceMatcher
 from rxintake.models import Alert, Diagnosis, Prescription
 
 # confidence (0-100) every word of a value must reach in the second reading
-DATE_CONF = 90.0
-COUNT_CONF = 95.0
+STRICT_CONF = 95.0
 ECHO_RATIO = 0.8  # how alike a written word and a word of the code's description must be
 
 _CODE_LIKE = re.compile(r"(?<![A-Za-z0-9])([A-Z][0-9A-Za-z]{2}\.?[0-9A-Za-z]{0,4})(?![A-Za-z0-9])")
@@ -88,25 +88,25 @@ def described_codes(text: str, lookup: Callable[[str], object | None]) -> list[s
     return out
 
 
-def merge(first: Prescription, alerts: list[Alert], dates: Prescription, counts: Prescription,
-          codes: list[Diagnosis]) -> tuple[Prescription, list[Alert]]:
+def merge(first: Prescription, alerts: list[Alert], second: Prescription, codes: list[Diagnosis],
+          npi_conf: float | None = None) -> tuple[Prescription, list[Alert]]:
     """`first` with its empty fields filled from the second reading where the checks above allow.
 
-    `dates` is the second reading parsed with the confidence gate at `DATE_CONF` (its NPI passed
-    its check digit), `counts` the same at `COUNT_CONF`; `codes` are its `described_codes`.
+    `second` is the second reading parsed with the confidence gate at `STRICT_CONF` (an NPI in it
+    passed its check digit); `codes` are its `described_codes`; `npi_conf` the lowest confidence
+    over the digits of the NPI it read.
     """
-    second = dates
     filled: set[str] = set()
-    if first.prescriber.npi is None and second.prescriber.npi:  # parsed only when its check digit holds
-        first.prescriber.npi = second.prescriber.npi
+    if first.prescriber.npi is None and second.prescriber.npi and (npi_conf or 0) >= STRICT_CONF:
+        first.prescriber.npi = second.prescriber.npi  # parsed only when its check digit holds
         filled.add("prescriber.npi")
     if not first.diagnoses and codes:
         first.diagnoses = list(codes)
         filled.add("diagnoses")
-    if first.visits is None and counts.visits is not None:
-        first.visits = counts.visits
-        if first.frequency is None and counts.frequency is not None:
-            first.frequency = counts.frequency
+    if first.visits is None and second.visits is not None:
+        first.visits = second.visits
+        if first.frequency is None and second.frequency is not None:
+            first.frequency = second.frequency
         filled.add("visits")
     for name, fld in _DATES:
         value: date | None = _get(second, name)

@@ -58,21 +58,27 @@ def test_merge_fills_only_empty_fields_and_clears_their_alerts():
     first = Prescription(visits=None, start_date=date(2026, 8, 9))
     first.patient.dob = None
     alerts = [_low("patient.dob"), _low("prescriber.npi"), _low("patient.name")]
-    second = Prescription(visits=18, start_date=date(2026, 8, 10), prescriber=Prescriber(npi="1758587426"))
+    second = Prescription(visits=None, start_date=date(2026, 8, 10), prescriber=Prescriber(npi="1758587426"))
     second.patient.dob = date(1967, 3, 2)
-    counts = Prescription(visits=None)
-    rx, kept = merge(first, alerts, second, counts, [Diagnosis(code="M54.17", description="x")])
+    rx, kept = merge(first, alerts, second, [Diagnosis(code="M54.17", description="x")], npi_conf=97.0)
     assert rx.start_date == date(2026, 8, 9)  # tesseract's reading stands
     assert rx.patient.dob == date(1967, 3, 2)
     assert rx.prescriber.npi == "1758587426"
     assert [d.code for d in rx.diagnoses] == ["M54.17"]
-    assert rx.visits is None  # the count did not pass the stricter gate
+    assert rx.visits is None
     assert [a.field for a in kept] == ["patient.name"]
+
+
+def test_merge_refuses_an_npi_read_without_near_certainty():
+    # handwritten 2s read as 7s twice over: 1631675786 for 1631625286 passes the check digit
+    second = Prescription(prescriber=Prescriber(npi="1631675786"))
+    rx, kept = merge(Prescription(), [_low("prescriber.npi")], second, [], npi_conf=90.0)
+    assert rx.prescriber.npi is None and [a.field for a in kept] == ["prescriber.npi"]
 
 
 def test_merge_never_replaces_codes_tesseract_read():
     first = Prescription(diagnoses=[Diagnosis(code="M54.2")])
-    rx, _ = merge(first, [], Prescription(), Prescription(), [Diagnosis(code="M54.17")])
+    rx, _ = merge(first, [], Prescription(), [Diagnosis(code="M54.17")])
     assert [d.code for d in rx.diagnoses] == ["M54.2"]
 
 
