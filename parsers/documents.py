@@ -31,8 +31,9 @@ class PageText:
     source: str  # "text_layer" | "ocr" | "body"
     words: list[Word] = field(default_factory=list)
     rotation: int = 0  # degrees (counter-clockwise) the page image was turned to be read upright
-    # the second reader's reading of a page tesseract read poorly (parsers.handreader); a second opinion only
-    second: PageText | None = None
+    # the second reader's readings (the page at two sizes) of a page tesseract read poorly
+    # (parsers.handreader); a second opinion only
+    second: list[PageText] = field(default_factory=list)
 
     @property
     def mean_conf(self) -> float | None:

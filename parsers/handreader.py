@@ -48,6 +48,9 @@ def _get_engine():
         return _engine
 
 
+SMALL_SIDE = 1500  # the longer side of the page in the second, smaller reading (the first: the engine's 2000)
+
+
 def read_page(image: Image.Image) -> PageText:
     """The page as the second reader sees it, as a `PageText` shaped like tesseract's.
 
@@ -110,7 +113,18 @@ def attach_second_reading(image: Image.Image, page: PageText, below: float) -> N
     mean = page.mean_conf
     if below <= 0 or mean is None or mean >= below:
         return
+    small = image.copy()
+    side = min(SMALL_SIDE, int(0.75 * max(image.size)))  # always smaller, so that the readings differ
+    small.thumbnail((side, side))
     try:
-        page.second = read_page(image)
+        page.second = [read_page(image), _scaled(read_page(small), image.width / small.width)]
     except HandReaderError as exc:
         log.info("second OCR reading skipped: %s", exc)
+
+
+def _scaled(page: PageText, factor: float) -> PageText:
+    """A reading of a reduced image with its word boxes in the coordinates of the full page."""
+    for w in page.words:
+        w.left, w.top = int(w.left * factor), int(w.top * factor)
+        w.width, w.height = max(1, int(w.width * factor)), max(1, int(w.height * factor))
+    return page

@@ -252,9 +252,12 @@ def _second_opinion(rx: Prescription, alerts: list[Alert], doc, header_date: dat
     """Fields left empty filled from the second reader's reading of the same pages, where checked."""
     from parsers import second_opinion
 
-    ct = join_pages(without_cover_sheets([p.second or p for p in doc.pages]))
-    second, _ = read_prescription(ct, second_opinion.STRICT_CONF, header_date=header_date)
+    main, small = (join_pages(without_cover_sheets([p.second[i] if len(p.second) > i else p for p in doc.pages]))
+                   for i in (0, 1))
+    strict, one, other = (read_prescription(ct, gate, header_date=header_date)[0] for ct, gate in (
+        (main, second_opinion.STRICT_CONF), (main, second_opinion.AGREE_CONF), (small, second_opinion.AGREE_CONF)))
+    npi = find_npi_span(main.text)
+    values = second_opinion.confirmed(strict, one, other, npi_conf=main.conf(npi[1], npi[2]) if npi else None)
     codes = [Diagnosis(code=c, description=getattr(_lookup(c), "description", None))
-             for c in second_opinion.described_codes(ct.text, _lookup)]
-    npi = find_npi_span(ct.text)
-    return second_opinion.merge(rx, alerts, second, codes, npi_conf=ct.conf(npi[1], npi[2]) if npi else None)
+             for c in second_opinion.described_codes(main.text, _lookup)]
+    return second_opinion.merge(rx, alerts, values, codes)

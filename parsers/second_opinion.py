@@ -5,13 +5,16 @@ misreads now and then with high confidence ("M67.838" for a scrawled M62.838, "5
 So it never overrides what tesseract read, and it fills an empty field only on evidence:
 
 - the prescriber's NPI: its check digit holds, which no single misread digit survives, and it is
-  read at `STRICT_CONF` or more (1631675786 for a handwritten 1631625286, two 2s read as 7s, passed
-  the check digit at 0.90);
+  confirmed as below (1631675786 for a handwritten 1631625286, two 2s read as 7s, passed the
+  check digit at 0.90 in one reading; the other reading had no NPI);
 - ICD-10-CM codes: the code exists and the words written beside it echo its description (two of
   its words, each allowing for a slip or two: "Radiculopathy, Iumbosacral" echoes M54.17), and only
   one reading of its look-alike characters ("N54.4l": M54.41) passes both tests;
-- dates, date of birth, the visit count: every word of the value read at `STRICT_CONF` or more
-  (a handwritten "24" has come back as "74" at 0.93), and a date one the rest of the script allows
+- dates, date of birth, the visit count, the NPI: confirmed, that is every word of the value read
+  at `STRICT_CONF` or more (a handwritten "24" has come back as "74" at 0.93), or the same value in
+  both of the second reader's readings (the page at two sizes), each read at `AGREE_CONF` or more;
+  misreads of handwriting change with the size of the image, and on the dev corpus no value the
+  two readings agreed on was wrong; a date must also be one the rest of the script allows
   (checked as for tesseract's reading);
 - names and procedures: never; nothing checks a name, and procedure boxes are ticked, not written.
 
@@ -28,8 +31,10 @@ from difflib import SequenceMatcher
 
 from rxintake.models import Alert, Diagnosis, Prescription
 
-# confidence (0-100) every word of a value must reach in the second reading
+# confidence (0-100) every word of a value must reach in the second reader's main reading
 STRICT_CONF = 95.0
+# ... or in both of its readings, when they agree on the value
+AGREE_CONF = 80.0
 ECHO_RATIO = 0.8  # how alike a written word and a word of the code's description must be
 
 _CODE_LIKE = re.compile(r"(?<![A-Za-z0-9])([A-Z][0-9A-Za-z]{2}\.?[0-9A-Za-z]{0,4})(?![A-Za-z0-9])")
@@ -88,17 +93,32 @@ def described_codes(text: str, lookup: Callable[[str], object | None]) -> list[s
     return out
 
 
-def merge(first: Prescription, alerts: list[Alert], second: Prescription, codes: list[Diagnosis],
-          npi_conf: float | None = None) -> tuple[Prescription, list[Alert]]:
-    """`first` with its empty fields filled from the second reading where the checks above allow.
+def confirmed(strict: Prescription, one: Prescription, other: Prescription, npi_conf: float | None = None,
+              ) -> Prescription:
+    """The values of the second reader that are confirmed (see the module): `strict` is its main
+    reading parsed with the gate at `STRICT_CONF`, `one` the same at `AGREE_CONF`, `other` its
+    reading of the smaller page at `AGREE_CONF`; `npi_conf` the lowest confidence over the NPI's
+    digits in the main reading. NPIs in all three passed their check digit when parsed."""
+    out = Prescription()
+    for name, _ in (*_DATES, ("visits", "visits")):
+        value = _get(strict, name)
+        if value is None and _get(one, name) is not None and _get(one, name) == _get(other, name):
+            value = _get(one, name)
+        _set(out, name, value)
+    if out.visits is not None:
+        out.frequency = strict.frequency if strict.visits == out.visits else one.frequency
+    npi = strict.prescriber.npi if (npi_conf or 0) >= STRICT_CONF else None
+    out.prescriber.npi = npi or (one.prescriber.npi if one.prescriber.npi == other.prescriber.npi else None)
+    return out
 
-    `second` is the second reading parsed with the confidence gate at `STRICT_CONF` (an NPI in it
-    passed its check digit); `codes` are its `described_codes`; `npi_conf` the lowest confidence
-    over the digits of the NPI it read.
-    """
+
+def merge(first: Prescription, alerts: list[Alert], second: Prescription, codes: list[Diagnosis],
+          ) -> tuple[Prescription, list[Alert]]:
+    """`first` with its empty fields filled from the second reader's `confirmed` values and its
+    `described_codes` (as diagnoses); the `low_confidence` alerts of the filled fields dropped."""
     filled: set[str] = set()
-    if first.prescriber.npi is None and second.prescriber.npi and (npi_conf or 0) >= STRICT_CONF:
-        first.prescriber.npi = second.prescriber.npi  # parsed only when its check digit holds
+    if first.prescriber.npi is None and second.prescriber.npi:
+        first.prescriber.npi = second.prescriber.npi
         filled.add("prescriber.npi")
     if not first.diagnoses and codes:
         first.diagnoses = list(codes)
@@ -113,8 +133,5 @@ def merge(first: Prescription, alerts: list[Alert], second: Prescription, codes:
         if _get(first, name) is None and value is not None:
             _set(first, name, value)
             filled.add(fld)
-    if "start_date" in filled and first.end_date is None and second.end_date is not None:
-        first.end_date = second.end_date
-        filled.add("end_date")
     kept = [a for a in alerts if not (a.code == "low_confidence" and a.field in filled)]
     return first, kept

@@ -10,7 +10,7 @@ import pytest
 
 from parsers import icd10
 from parsers.handreader import page_from_boxes, read_page
-from parsers.second_opinion import described_codes, merge
+from parsers.second_opinion import confirmed, described_codes, merge
 from rxintake.models import Alert, Diagnosis, Prescriber, Prescription
 from rxintake.settings import Settings
 from tests.conftest import DEV
@@ -60,7 +60,7 @@ def test_merge_fills_only_empty_fields_and_clears_their_alerts():
     alerts = [_low("patient.dob"), _low("prescriber.npi"), _low("patient.name")]
     second = Prescription(visits=None, start_date=date(2026, 8, 10), prescriber=Prescriber(npi="1758587426"))
     second.patient.dob = date(1967, 3, 2)
-    rx, kept = merge(first, alerts, second, [Diagnosis(code="M54.17", description="x")], npi_conf=97.0)
+    rx, kept = merge(first, alerts, second, [Diagnosis(code="M54.17", description="x")])
     assert rx.start_date == date(2026, 8, 9)  # tesseract's reading stands
     assert rx.patient.dob == date(1967, 3, 2)
     assert rx.prescriber.npi == "1758587426"
@@ -69,11 +69,26 @@ def test_merge_fills_only_empty_fields_and_clears_their_alerts():
     assert [a.field for a in kept] == ["patient.name"]
 
 
-def test_merge_refuses_an_npi_read_without_near_certainty():
+def test_an_npi_is_confirmed_by_near_certainty_or_by_both_readings():
     # handwritten 2s read as 7s twice over: 1631675786 for 1631625286 passes the check digit
-    second = Prescription(prescriber=Prescriber(npi="1631675786"))
-    rx, kept = merge(Prescription(), [_low("prescriber.npi")], second, [], npi_conf=90.0)
-    assert rx.prescriber.npi is None and [a.field for a in kept] == ["prescriber.npi"]
+    wrong = Prescription(prescriber=Prescriber(npi="1631675786"))
+    assert confirmed(wrong, wrong, Prescription(), npi_conf=90.0).prescriber.npi is None
+    assert confirmed(wrong, wrong, Prescription(), npi_conf=96.0).prescriber.npi == "1631675786"
+    right = Prescription(prescriber=Prescriber(npi="1631625286"))
+    assert confirmed(Prescription(), right, right, npi_conf=None).prescriber.npi == "1631625286"
+    assert confirmed(Prescription(), wrong, right, npi_conf=None).prescriber.npi is None
+
+
+def test_values_are_confirmed_by_the_strict_gate_or_by_agreement():
+    strict = Prescription(start_date=date(2026, 10, 12))
+    one = Prescription(start_date=date(2026, 10, 12), visits=24)
+    one.patient.dob = date(2006, 7, 13)
+    other = Prescription(visits=74)
+    other.patient.dob = date(2006, 7, 13)
+    out = confirmed(strict, one, other)
+    assert out.start_date == date(2026, 10, 12)  # read at the strict gate
+    assert out.patient.dob == date(2006, 7, 13)  # both readings agree
+    assert out.visits is None  # the readings disagree: 24 / 74
 
 
 def test_merge_never_replaces_codes_tesseract_read():
