@@ -9,6 +9,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 @dataclass(slots=True)
@@ -34,6 +38,9 @@ class PageText:
     # the second reader's readings (the page at two sizes) of a page tesseract read poorly
     # (parsers.handreader); a second opinion only
     second: list[PageText] = field(default_factory=list)
+    # a reduced copy of the page image, kept for the second reader until it has looked (or not)
+    image: Image.Image | None = field(default=None, repr=False)
+    image_scale: float = 1.0  # page-image pixels per kept-image pixel
 
     @property
     def mean_conf(self) -> float | None:

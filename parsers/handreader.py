@@ -7,8 +7,10 @@ it too misreads, with high confidence, now and then. So its reading is only ever
 opinion: `parsers.second_opinion` takes from it just the values a check confirms or that it
 reads with near certainty, and only where tesseract left a field empty.
 
-One thin wrapper around the engine: it is loaded once per process (about 0.5 s), on the first
-page that needs it, and runs with one thread per call like tesseract (pages run in parallel).
+It runs only where it may help: the OCR step keeps a reduced copy of each page tesseract read
+poorly (`keep_for_second_reader`), and the pipeline asks for a `second_look` only when the fields
+read from tesseract's text leave gaps. One thin wrapper around the engine: it is loaded once per
+process, on the first page that needs it, and runs one page at a time with one thread.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def _get_engine():
         return _engine
 
 
-SMALL_SIDE = 1500  # the longer side of the page in the second, smaller reading (the first: the engine's 2000)
+KEEP_SIDE = 2000  # the longer side of a page image kept for the second reader (the engine reads no larger)
+SMALL_SIDE = 1500  # the same for its second, smaller reading
 
 
 def read_page(image: Image.Image) -> PageText:
@@ -104,22 +107,39 @@ def page_from_boxes(results: list[tuple[list, str, float]]) -> PageText:
     return PageText(text="\n".join(lines), source="ocr", words=words)
 
 
-def attach_second_reading(image: Image.Image, page: PageText, below: float) -> None:
-    """Give `page` a second reading when tesseract read it at a mean confidence under `below`.
+def keep_for_second_reader(image: Image.Image, page: PageText, below: float) -> None:
+    """Keep a reduced copy of the page image when tesseract read it at a mean confidence under
+    `below` (0: never), so that `second_look` can read it should its fields come out with gaps.
 
-    Does nothing when `below` is 0 (turned off) or the page read well; a failure leaves the
-    page as tesseract read it.
+    Reduced to `KEEP_SIDE` (the engine reads no larger) so that a long fax costs little memory.
     """
     mean = page.mean_conf
     if below <= 0 or mean is None or mean >= below:
         return
-    small = image.copy()
-    side = min(SMALL_SIDE, int(0.75 * max(image.size)))  # always smaller, so that the readings differ
-    small.thumbnail((side, side))
-    try:
-        page.second = [read_page(image), _scaled(read_page(small), image.width / small.width)]
-    except HandReaderError as exc:
-        log.info("second OCR reading skipped: %s", exc)
+    kept = image.convert("L") if image.mode not in ("L", "RGB") else image.copy()
+    kept.thumbnail((KEEP_SIDE, KEEP_SIDE))
+    page.image, page.image_scale = kept, image.width / kept.width
+
+
+def second_look(pages: list[PageText]) -> bool:
+    """Read every kept page image with the second reader, at two sizes; True when any was read.
+
+    The images are dropped afterwards. A failure leaves the page as tesseract read it.
+    """
+    read = False
+    for page in pages:
+        image, page.image = page.image, None
+        if image is None or page.second:
+            continue
+        small = image.copy()
+        small.thumbnail((SMALL_SIDE, SMALL_SIDE))
+        try:
+            page.second = [_scaled(read_page(image), page.image_scale),
+                           _scaled(read_page(small), page.image_scale * image.width / small.width)]
+            read = True
+        except HandReaderError as exc:
+            log.info("second OCR reading skipped: %s", exc)
+    return read
 
 
 def _scaled(page: PageText, factor: float) -> PageText:

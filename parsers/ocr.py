@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from PIL import Image
 
 from parsers.documents import PageText, Word
-from parsers.handreader import attach_second_reading
+from parsers.handreader import keep_for_second_reader
 from parsers.reread import reread_weak_words
 
 os.environ["OMP_THREAD_LIMIT"] = "1"  # inherited by every tesseract process started from here
@@ -38,7 +38,8 @@ def ocr_image(image: Image.Image, timeout: float = 60.0, config: str = TESSERACT
     """Read one prepared page image. Raises `OcrError` on a timeout or a tesseract failure.
 
     Up to `reread_max` words read under `reread_below` get a second look (`parsers.reread`); a page
-    read at a mean confidence under `second_below` is also read by the second reader (`parsers.handreader`).
+    read at a mean confidence under `second_below` keeps a copy of its image for the second reader
+    (`parsers.handreader`).
     """
     turned = int(image.info.get("rotation", 0))
     page = _read(image, timeout, config)
@@ -50,7 +51,7 @@ def ocr_image(image: Image.Image, timeout: float = 60.0, config: str = TESSERACT
     page.rotation = turned % 360
     if reread_max > 0:
         reread_weak_words(image, page, reread_below, reread_max, timeout)
-    attach_second_reading(image, page, second_below)
+    keep_for_second_reader(image, page, second_below)
     return page
 
 

@@ -5,17 +5,16 @@ misreads now and then with high confidence ("M67.838" for a scrawled M62.838, "5
 So it never overrides what tesseract read, and it fills an empty field only on evidence:
 
 - the prescriber's NPI: its check digit holds, which no single misread digit survives, and it is
-  confirmed as below (1631675786 for a handwritten 1631625286, two 2s read as 7s, passed the
-  check digit at 0.90 in one reading; the other reading had no NPI);
+  read at `STRICT_CONF` or more (1631675786 for a handwritten 1631625286, two 2s read as 7s, passed
+  the check digit at 0.93, and the reading of the smaller page made the same slip);
 - ICD-10-CM codes: the code exists and the words written beside it echo its description (two of
   its words, each allowing for a slip or two: "Radiculopathy, Iumbosacral" echoes M54.17), and only
   one reading of its look-alike characters ("N54.4l": M54.41) passes both tests;
-- dates, date of birth, the visit count, the NPI: confirmed, that is every word of the value read
-  at `STRICT_CONF` or more (a handwritten "24" has come back as "74" at 0.93), or the same value in
-  both of the second reader's readings (the page at two sizes), each read at `AGREE_CONF` or more;
-  misreads of handwriting change with the size of the image, and on the dev corpus no value the
-  two readings agreed on was wrong; a date must also be one the rest of the script allows
-  (checked as for tesseract's reading);
+- the visit count: read at `STRICT_CONF` or more (a handwritten "24" has come back as "74" at 0.93);
+- dates and the date of birth: read at `STRICT_CONF` or more, or the same date in both of the
+  second reader's readings (the page at two sizes), each read at `AGREE_CONF` or more; and a date
+  the rest of the script allows (checked as for tesseract's reading, which also refuses most
+  misread digits: "7026", a 14th month);
 - names and procedures: never; nothing checks a name, and procedure boxes are ticked, not written.
 
 A field filled this way loses the `low_confidence` alert tesseract's reading raised for it.
@@ -33,7 +32,7 @@ from rxintake.models import Alert, Diagnosis, Prescription
 
 # confidence (0-100) every word of a value must reach in the second reader's main reading
 STRICT_CONF = 95.0
-# ... or in both of its readings, when they agree on the value
+# ... or, for a date, in both of its readings when they agree on it
 AGREE_CONF = 80.0
 ECHO_RATIO = 0.8  # how alike a written word and a word of the code's description must be
 
@@ -98,17 +97,15 @@ def confirmed(strict: Prescription, one: Prescription, other: Prescription, npi_
     """The values of the second reader that are confirmed (see the module): `strict` is its main
     reading parsed with the gate at `STRICT_CONF`, `one` the same at `AGREE_CONF`, `other` its
     reading of the smaller page at `AGREE_CONF`; `npi_conf` the lowest confidence over the NPI's
-    digits in the main reading. NPIs in all three passed their check digit when parsed."""
+    digits in the main reading (an NPI passed its check digit when parsed)."""
     out = Prescription()
-    for name, _ in (*_DATES, ("visits", "visits")):
+    for name, _ in _DATES:
         value = _get(strict, name)
         if value is None and _get(one, name) is not None and _get(one, name) == _get(other, name):
             value = _get(one, name)
         _set(out, name, value)
-    if out.visits is not None:
-        out.frequency = strict.frequency if strict.visits == out.visits else one.frequency
-    npi = strict.prescriber.npi if (npi_conf or 0) >= STRICT_CONF else None
-    out.prescriber.npi = npi or (one.prescriber.npi if one.prescriber.npi == other.prescriber.npi else None)
+    out.visits, out.frequency = strict.visits, strict.frequency
+    out.prescriber.npi = strict.prescriber.npi if (npi_conf or 0) >= STRICT_CONF else None
     return out
 
 

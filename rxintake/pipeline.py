@@ -90,6 +90,8 @@ def extract_message(message: Message, settings: Settings | None = None) -> Extra
                                 pages=d.page_count, text_source=d.text_source) for d in message.documents],
     )
     prescription, found = parse_prescription(message)
+    if _has_gaps(prescription, found) and second_look(message):
+        prescription, found = parse_prescription(message)
     alerts: list[Alert] = document_alerts(message, prescription_found=_has_fields(prescription))
     alerts += found
     rules = load_rules(settings.rules_file)
@@ -100,6 +102,19 @@ def extract_message(message: Message, settings: Settings | None = None) -> Extra
 
     return Extraction(source=source, prescription=prescription, alerts=alerts, status=status,
                       code_set=icd10.release())
+
+
+def _has_gaps(p, alerts: list[Alert]) -> bool:
+    """A field insurers need came out empty or unsure: worth the second reader's look."""
+    return (any(a.code == "low_confidence" for a in alerts) or not p.diagnoses or p.visits is None
+            or None in (p.patient.name, p.patient.dob, p.start_date, p.prescriber.npi))
+
+
+def second_look(message: Message) -> bool:
+    """The second reader (handwriting) on the pages kept for it; True when it read any."""
+    from parsers.handreader import second_look as look
+
+    return look([page for doc in message.documents for page in doc.pages])
 
 
 def _has_fields(p) -> bool:

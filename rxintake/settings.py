@@ -59,8 +59,9 @@ class Settings(BaseSettings):
     ocr_reread_max_words: int = Field(default=40, description="words per page read under ocr_min_confidence "
                                       "that get a second look (cropped, read as one line); 0 turns it off")
     ocr_second_reader_below: float = Field(
-        default=82.0, description="mean OCR confidence of a page under which a second reader (for handwriting) "
-                                  "reads it too; its values fill only fields a check confirms; 0 turns it off")
+        default=90.0, description="mean OCR confidence of a page under which a second reader (for handwriting) "
+                                  "reads it too when its fields come out with gaps; its values fill only "
+                                  "fields a check confirms; 0 turns it off")
     job_time_limit_seconds: int = 600
 
     # Background service (worker/)
