@@ -245,6 +245,28 @@ def parse_prescription(message: Message, settings=None) -> tuple[Prescription, l
                                    columns=columns)
     if doc is not None and any(p.second for p in doc.pages):
         rx, alerts = _second_opinion(rx, alerts, doc, header_date)
+    if doc is not None and best[2].source == "ocr":
+        rx, alerts = _name_from_mail(rx, alerts, best[2], doc, message)
+    return rx, alerts
+
+
+def _name_from_mail(rx: Prescription, alerts: list[Alert], ct: ConfText, doc, message: Message):
+    """The scan's patient name checked against the covering mail's subject and text (parsers.name_check)."""
+    from parsers import name_check
+
+    mail = "\n".join([message.subject or "", message.body.text if message.body else ""])
+    if not mail.strip():
+        return rx, alerts
+    if rx.patient.name:
+        names = [(rx.patient.name, True)]
+    else:  # read unsurely, by tesseract or the second reader: the mail may confirm it
+        texts = [ct.text] + [s.text for p in doc.pages for s in p.second]
+        names = [(hit[0], False) for hit in map(find_patient, texts) if hit]
+    for name, trusted in names:
+        checked = name_check.confirm(name, mail, given_trusted=trusted)
+        if checked:
+            rx.patient.name = checked
+            return rx, [a for a in alerts if not (a.code == "low_confidence" and a.field == "patient.name")]
     return rx, alerts
 
 
