@@ -79,6 +79,7 @@ def message_from_source(raw: bytes, name: str, settings: Settings | None = None)
 def extract_message(message: Message, settings: Settings | None = None) -> Extraction:
     from parsers.prescription import parse_prescription
     from rules.engine import evaluate, load_rules
+    from rules.payer import payer_for
 
     settings = settings or get_settings()
     for doc in message.documents:
@@ -95,8 +96,9 @@ def extract_message(message: Message, settings: Settings | None = None) -> Extra
     alerts: list[Alert] = document_alerts(message, prescription_found=_has_fields(prescription))
     alerts += found
     rules = load_rules(settings.rules_file)
+    texts = [d.text for d in [*message.documents, message.body] if d is not None and d.pages]
     alerts += evaluate(prescription, rules, message_date=message.date.date() if message.date else None,
-                       prior_alerts=list(alerts))
+                       prior_alerts=list(alerts), payer=payer_for(rules, texts))
     status = "needs_review" if any(a.severity == "error" for a in alerts) else "filed"
     from parsers import icd10
 
