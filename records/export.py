@@ -50,6 +50,8 @@ def record_to_dict(rx: Prescription) -> dict[str, Any]:
         "alerts": [{"code": a.code, "severity": a.severity, "field": a.field, "message": a.message}
                    for a in rx.alerts],
         "status": rx.status if rx.status in ("filed", "needs_review") else "needs_review",
+        "code_set": stored.get("code_set"),
+        "payer": stored.get("payer"),
         "record_id": rx.id,
         "client_id": rx.client_id,
         "message_uid": msg.source_ref,

@@ -42,4 +42,5 @@ def findings(rx: Record, rules_file=None) -> list[Alert] | None:  # noqa: ANN001
 
     if not rx.has_prescription:
         return None
-    return evaluate(as_prescription(rx), load_rules(rules_file), message_date=message_date(rx))
+    return evaluate(as_prescription(rx), load_rules(rules_file), message_date=message_date(rx),
+                    payer=(rx.extraction or {}).get("payer"))

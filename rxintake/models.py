@@ -79,6 +79,8 @@ class Extraction(BaseModel):
     alerts: list[Alert] = Field(default_factory=list)
     status: Status = "needs_review"
     code_set: str | None = Field(default=None, description="the ICD-10-CM release the codes were checked against")
+    payer: str | None = Field(default=None, description="the payer of the clinic's rules whose overrides applied "
+                                                        "(the one the script's insurance line names)")
 
     def to_json_dict(self) -> dict:
         return self.model_dump(mode="json", by_alias=True)

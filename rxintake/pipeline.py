@@ -97,13 +97,14 @@ def extract_message(message: Message, settings: Settings | None = None) -> Extra
     alerts += found
     rules = load_rules(settings.rules_file)
     texts = [d.text for d in [*message.documents, message.body] if d is not None and d.pages]
+    payer = payer_for(rules, texts)
     alerts += evaluate(prescription, rules, message_date=message.date.date() if message.date else None,
-                       prior_alerts=list(alerts), payer=payer_for(rules, texts))
+                       prior_alerts=list(alerts), payer=payer)
     status = "needs_review" if any(a.severity == "error" for a in alerts) else "filed"
     from parsers import icd10
 
     return Extraction(source=source, prescription=prescription, alerts=alerts, status=status,
-                      code_set=icd10.release())
+                      code_set=icd10.release(), payer=payer)
 
 
 def _has_gaps(p, alerts: list[Alert]) -> bool:

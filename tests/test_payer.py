@@ -69,3 +69,4 @@ def test_extract_applies_the_payer_override(tmp_path):
     assert len(harbor) == 1 and "97140" in harbor[0]["message"] and outs["harbor"]["status"] == "needs_review"
     assert not any(a["code"] == "procedure_not_covered" for a in outs["other"]["alerts"])
     assert outs["harbor"]["prescription"]["procedures"] == outs["other"]["prescription"]["procedures"]
+    assert (outs["harbor"]["payer"], outs["other"]["payer"]) == ("Harbor Mutual", None)
