@@ -133,6 +133,7 @@ def reject(s: Session, rx_id: int, user: str, reason: str) -> Prescription:
         if alert.status == "open":
             _resolve(s, alert, user, f"prescription rejected: {reason}")
     rx.reject_reason = reason
+    rx.fingerprint = None  # the office's corrected resend of this script is filed afresh, not as its duplicate
     _set_status(s, rx, "rejected", user, note=reason)
     return rx
 

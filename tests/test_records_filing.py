@@ -133,6 +133,21 @@ def test_same_prescription_by_fax_and_email_is_a_duplicate(Session):  # noqa: N8
         assert renewal.duplicate_of is None and renewal.client_id == email.client_id
 
 
+def test_a_resent_copy_of_a_rejected_script_is_not_its_duplicate(Session):  # noqa: N803
+    from review.actions import reject
+
+    name, dob = person()
+    with Session() as s:
+        first = file_extraction(s, rx(name, dob, path="rx.eml"), raw_sha256=sha(), source_ref="imap:INBOX:1:21")
+        copy = file_extraction(s, rx(name, dob, path="copy.eml"), raw_sha256=sha(), source_ref="imap:INBOX:1:22")
+        assert copy.duplicate_of == first.record_id  # while the first stands, a copy is its duplicate
+        reject(s, first.record_id, "frontdesk", "signature missing; office asked to resend")
+        s.commit()
+        resent = file_extraction(s, rx(name, dob, path="resent.eml"), raw_sha256=sha(), source_ref="imap:INBOX:1:23")
+        assert resent.created and resent.duplicate_of is None
+        assert alert_codes(s, resent.record_id) == []
+
+
 def test_mail_without_prescription_is_recorded_without_client(Session):  # noqa: N803
     ex = rx(None, None, codes=(), start=None, npi=None, path="newsletter.eml",
             alerts=[{"code": "no_prescription", "severity": "error", "field": None,
