@@ -19,6 +19,7 @@ import gzip
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,7 @@ class _Table:
 
     def __init__(self, path: Path, trusted: bool = False):
         self.path = path
+        self.mtime = _mtime(path)
         try:
             with open(path, "rb") as fh:
                 text = gzip.decompress(fh.read()).decode("utf-8")
@@ -93,6 +95,17 @@ def seventh_parent(code: str) -> str:
 
 _lock = threading.Lock()
 _table: _Table | None = None
+_pinned = False  # set by use_table(path): no looking for a newer table
+_checked = 0.0  # when the table in force was last looked for (time.monotonic)
+# A long-running service looks this often whether `codes load` installed another table
+RECHECK_SECONDS = 30.0
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 def table_path() -> Path:
@@ -112,20 +125,33 @@ def table_path() -> Path:
 
 
 def _get() -> _Table:
-    global _table
-    if _table is None:
-        with _lock:
+    """The table in force, loaded on first use. Every `RECHECK_SECONDS` the table file in force is
+    looked for again, so a running service takes up a table `codes load` installed (or a changed
+    RXINTAKE_CODES_FILE file) without a restart; a new file that cannot be read leaves the old in use."""
+    global _table, _checked
+    now = time.monotonic()
+    if _table is not None and (_pinned or now - _checked < RECHECK_SECONDS):
+        return _table
+    with _lock:
+        if _table is None or (not _pinned and now - _checked >= RECHECK_SECONDS):
+            path = table_path()
             if _table is None:
-                path = table_path()
                 _table = _Table(path, trusted=path == SHIPPED)
+            elif path != _table.path or _mtime(path) != _table.mtime:
+                try:
+                    _table = _Table(path, trusted=path == SHIPPED)
+                except Exception:  # half-written or broken: keep the table in force, look again later
+                    pass
+            _checked = now
     return _table
 
 
 def use_table(path: Path | None) -> None:
-    """Switch to another table file (None: forget the cache and resolve again on next use)."""
-    global _table
+    """Switch to another table file and keep it (None: forget the cache and resolve again on next use)."""
+    global _table, _pinned, _checked
     with _lock:
         _table = _Table(path, trusted=path == SHIPPED) if path is not None else None
+        _pinned, _checked = path is not None, time.monotonic()
 
 
 def normalize(raw: str) -> str | None:

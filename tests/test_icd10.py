@@ -208,3 +208,21 @@ def test_unreadable_table_is_a_clear_error(tmp_path):
     with pytest.raises(CodeTableError, match="not a readable ICD-10-CM table"):
         icd10.use_table(broken)
     assert "unreadable" in icd10.read_release(broken)
+
+
+def test_a_running_process_takes_up_a_newly_loaded_table(tmp_path, monkeypatch):
+    """What `codes load` installs under the data dir is used by a running service within the
+    re-check interval, without a restart; a broken file there leaves the table in force."""
+    monkeypatch.delenv("RXINTAKE_CODES_FILE", raising=False)
+    monkeypatch.setenv("RXINTAKE_DATA_DIR", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(icd10, "RECHECK_SECONDS", 0.0)
+    icd10.use_table(None)
+    assert icd10.lookup("M54.52") is None and icd10.release() == icd10.read_release(icd10.SHIPPED)
+    src = tmp_path / "icd10cm_order_2027.txt"
+    src.write_text("\n".join(_order_line(i, *row) for i, row in enumerate(SYNTHETIC, 1)) + "\n")
+    rows, release = rows_from_cms(src)
+    write_table(rows, release, tmp_path / icd10.TABLE_NAME)
+    assert icd10.lookup("M54.52").billable and icd10.release() == release
+    (tmp_path / icd10.TABLE_NAME).write_bytes(b"not gzip")
+    assert icd10.lookup("M54.52").billable  # the broken file is not taken up
