@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+from parsers.fields.confidence import ConfText
 from parsers.fields.patient import find_patient
 from tests.conftest import SHARED
 
@@ -49,3 +50,73 @@ def test_form_underline_glued_to_a_name_word():
 
     assert find_patient("Name Robert —E. Flores Date 8/2/2026")[0] == "Robert E. Flores"
     assert find_patient("Patient: Jane –Smith")[0] == "Jane Smith"
+
+
+def _scan(rows: list[tuple[int, str]], char: int = 20) -> "ConfText":
+    """A scanned page as OCR returns it: one row per line (its left edge in pixels, its words), every
+    character `char` pixels wide, words one character apart, all read at 90."""
+    from parsers.documents import PageText, Word
+    from parsers.fields.confidence import join_pages
+
+    words = []
+    for line, (left, row) in enumerate(rows):
+        x = left
+        for token in row.split():
+            words.append(Word(text=token, conf=90.0, line=line, left=x, top=100 + 50 * line,
+                              width=char * len(token), height=30))
+            x += char * (len(token) + 1)
+    return join_pages([PageText(text="\n".join(row for _, row in rows), source="ocr", words=words)])
+
+
+# a referral form's patient cell: the label over the name, the address cell under it, all flush left
+_FORM = [(180, "PATIENT NAME (Last, First) DATE OF BIRTH"), (None, "{name} 05/10/1961"), (179, "ADDRESS"),
+         (192, "4588 Summit Ave, Albuquerque NM"), (167, "Dx"), (183, "M79.7")]
+
+
+def _form(name_left: int) -> "ConfText":
+    return _scan([(name_left if left is None else left, row.format(name="KELLER, ANDREA")) for left, row in _FORM])
+
+
+def test_a_name_that_starts_a_letter_right_of_its_column_is_not_trusted():
+    from parsers.fields.patient import starts_right_of_column
+    from parsers.prescription import read_prescription
+
+    # a punch hole over the first letter: OCR read "ELLER, ANDREA", starting one letter in
+    ct = _scan([(226 if left is None else left, row.format(name="ELLER, ANDREA")) for left, row in _FORM])
+    found = find_patient(ct.text)
+    assert found and found[0] == "Andrea Eller"
+    assert starts_right_of_column(ct, found[1], found[2])
+    rx, alerts = read_prescription(ct, 60)
+    assert rx.patient.name is None
+    assert [a.field for a in alerts if a.code == "low_confidence"] == ["patient.name"]
+
+
+@pytest.mark.parametrize("name_left", [185, 195, 203])
+def test_a_name_flush_with_its_column_is_read(name_left):
+    from parsers.fields.patient import starts_right_of_column
+    from parsers.prescription import read_prescription
+
+    ct = _form(name_left)
+    found = find_patient(ct.text)
+    assert found and not starts_right_of_column(ct, found[1], found[2])
+    assert read_prescription(ct, 60)[0].patient.name == "Andrea Keller"
+
+
+def test_column_edge_needs_lines_above_and_below_and_a_leading_name():
+    from parsers.fields.patient import starts_right_of_column
+
+    # nothing under the name to compare with: no edge to tell from
+    ct = _scan([(180, "PATIENT NAME"), (230, "ELLER, ANDREA 05/10/1961")])
+    found = find_patient(ct.text)
+    assert found and not starts_right_of_column(ct, found[1], found[2])
+    # a label before the name on its line: the name does not open a column
+    ct = _scan([(180, "Clinic notes"), (180, "Name: Andrea Keller"), (180, "Address: 4588 Summit Ave")])
+    found = find_patient(ct.text)
+    assert found and not starts_right_of_column(ct, found[1], found[2])
+    # a line indented on purpose, far right of the text around it: not a lost letter
+    ct = _scan([(180, "PATIENT NAME"), (300, "KELLER, ANDREA"), (180, "ADDRESS"), (180, "4588 Summit Ave")])
+    found = find_patient(ct.text)
+    assert found and not starts_right_of_column(ct, found[1], found[2])
+    # no page positions (a text layer): nothing to check
+    text = "PATIENT NAME\nKELLER, ANDREA\nADDRESS"
+    assert not starts_right_of_column(ConfText(text, "text_layer", [None] * len(text)), 13, 27)

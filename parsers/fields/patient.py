@@ -160,3 +160,43 @@ def find_patient(text: str) -> tuple[str, int, int] | None:
             if name:
                 return name, m.start(1), m.end(1)
     return None
+
+
+# a value that starts this many characters (its own mean width) right of the edge its column's other
+# lines share, up to COLUMN_REACH, has likely lost its first letters: a punch hole or a smudge ate them
+DISPLACED_CHARS = 1.2
+COLUMN_REACH = 3.0
+COLUMN_LINES = 4  # lines above and below the name looked at for its column's edge
+
+
+def starts_right_of_column(ct, start: int, end: int) -> bool:
+    """The name read at `ct.text[start:end]` opens its line on a scan but begins right of the left edge
+    the lines above and below it share in that column ("ULLER, JURGEN" one letter's width in from
+    "PATIENT NAME" over it and the address under it: a punch hole took the M of MÜLLER). Its first
+    letters may be lost, so the name read cannot be trusted. False when the page positions are not
+    known (a text layer, a body) or the column has no edge on both sides to compare with."""
+    words = ct.words(start, end)
+    if not words:
+        return False
+    page, first = min(words, key=lambda pw: (pw[1].line, pw[1].left))
+    if not first.text or first.width <= 0:
+        return False
+    on_page = ct.page_words(page)
+    leading: dict[int, object] = {}
+    for w in on_page:
+        if w.text.strip() and (w.line not in leading or w.left < leading[w.line].left):
+            leading[w.line] = w
+    if leading.get(first.line) is not first:
+        return False  # a label or another value before it on its line: not a column's first word
+    char = first.width / len(first.text)
+    above = below = False
+    for line, w in leading.items():
+        if line == first.line or abs(line - first.line) > COLUMN_LINES:
+            continue
+        shift = (first.left - w.left) / char
+        if abs(shift) > COLUMN_REACH:
+            continue  # another column, or a line indented on purpose
+        if shift < DISPLACED_CHARS:
+            return False  # a line of its column starts where it does
+        above, below = above or line < first.line, below or line > first.line
+    return above and below
