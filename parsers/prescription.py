@@ -19,7 +19,7 @@ from parsers.fields.confidence import ConfText, join_pages
 from parsers.fields.detect import MIN_SCORE, prescription_score, without_cover_sheets
 from parsers.fields.frequency import parse_schedule
 from parsers.fields.npi import find_npi_span, luhn_ok
-from parsers.fields.patient import find_patient, odd_tokens, without_inner_debris
+from parsers.fields.patient import find_patient, odd_tokens, starts_right_of_column, without_inner_debris
 from parsers.fields.prescriber import find_prescriber
 from parsers.fields.unreadable import unlabelled_on_shaky_page, unreadable_labels, without_debris
 from rxintake.models import Alert, Diagnosis, Frequency, Patient, Prescriber, Prescription
@@ -147,6 +147,9 @@ def read_prescription(ct: ConfText, min_conf: float, body: bool = False, header_
         name = without_inner_debris(pt[0]) if ct.source == "ocr" and odd_tokens(pt[0]) else pt[0]
         if name is None:
             r.flag("patient.name", "a word of the name read from the scan looks like debris; check the original")
+        elif ct.source == "ocr" and starts_right_of_column(ct, pt[1], pt[2]):
+            r.flag("patient.name", "the name starts right of its column's edge on the scan: its first letters "
+                                   "may be lost; check the original")
         else:
             rx.patient = Patient(name=name)
     d = _dates(r, body, header_date)
