@@ -41,14 +41,15 @@ def main(
 @app.command()
 def extract(
     paths: list[Path] = typer.Argument(..., help="Files or folders: .eml, .pdf, .png, .jpg, .tif/.tiff."),
-    progress: bool = typer.Option(False, "--progress", help="Show a progress bar on stderr."),
+    progress: Optional[bool] = typer.Option(
+        None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Files read at once, each in its own process; "
+                                                           "the output keeps the order of the inputs."),
 ) -> None:
     """Read each file and print one JSON object per input (JSON Lines). No broker, mailbox or database.
 
     Exit 0 when every input was read, even if it carries alerts; 66 when an input is missing.
     """
-    from rxintake.pipeline import extract_path
-
     files: list[Path] = []
     missing = 0
     for p in paths:
@@ -59,12 +60,36 @@ def extract(
         else:
             typer.echo(f"rxintake: {p}: no such file", err=True)
             missing += 1
-    for f in files:
-        result = extract_path(f)
-        sys.stdout.write(result.to_json() + "\n")
+    if progress is None:
+        progress = sys.stderr.isatty() and len(files) > 1
+    lines = _extracted(files, jobs)
+    if progress:
+        from rich.console import Console
+        from rich.progress import track
+
+        lines = track(lines, total=len(files), description="Reading", console=Console(stderr=True))
+    for line in lines:
+        sys.stdout.write(line + "\n")
         sys.stdout.flush()
     if missing:
         raise typer.Exit(66)  # EX_NOINPUT
+
+
+def _extract_json(path: Path) -> str:
+    from rxintake.pipeline import extract_path
+
+    return extract_path(path).to_json()
+
+
+def _extracted(files: list[Path], jobs: int):
+    """Each file's JSON line, in input order; `jobs` processes when more than one."""
+    if jobs <= 1 or len(files) <= 1:
+        yield from map(_extract_json, files)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
+        yield from pool.map(_extract_json, files)
 
 
 def _register_areas() -> None:
