@@ -248,6 +248,9 @@ def parse_prescription(message: Message, settings=None) -> tuple[Prescription, l
                                    columns=columns)
     if doc is not None and any(p.second for p in doc.pages):
         rx, alerts = _second_opinion(rx, alerts, doc, header_date)
+        weeks = rx.frequency.weeks if rx.frequency else None
+        if rx.end_date is None and rx.start_date and weeks and not any(a.field == "end_date" for a in alerts):
+            rx.end_date = rx.start_date + timedelta(days=round(7 * weeks))  # a start the second reader filled
     if doc is not None and best[2].source == "ocr":
         rx, alerts = _name_from_mail(rx, alerts, best[2], doc, message)
     return rx, alerts
