@@ -190,3 +190,33 @@ def test_debris_inside_a_scanned_name_is_dropped_at_its_ends_refused():
     text = "Patient: Ct Mitchell\nDOB: 04/03/1980\nDx: M54.2\n8 visits\nDate 11/02/2026"
     rx, alerts = read_prescription(_ocr(text, {}), 60, header_date=HEADER_DATE)
     assert rx.patient.name is None and "patient.name" in _flags(alerts)
+
+
+def _ocr_page(text: str, conf: dict[str, float] | None = None, default: float = 92.0):
+    """A page as an OCR reader returns it: every word of `text` at `default`, those named in `conf` at theirs."""
+    from parsers.documents import PageText, Word
+
+    words = [Word(text=tok, conf=(conf or {}).get(tok, default), line=n)
+             for n, row in enumerate(text.split("\n")) for tok in row.split()]
+    return PageText(text=text, source="ocr", words=words)
+
+
+def test_end_date_follows_a_start_date_the_second_reader_filled():
+    """Tesseract read the duration but not the date; the second reader read the date (twice, at 99)
+    but glued the schedule's words together, so its own reading has no duration. The end date is
+    the start the second reader confirmed plus the weeks tesseract read."""
+    from datetime import datetime, timezone
+
+    from parsers.documents import Document, Message
+    from parsers.prescription import parse_prescription
+
+    page = _ocr_page("Name NELSON, RYAN pate 2/8/2026\nICD-10: M62.838 - Other muscle spasm\n"
+                     "6 sessions (2x/wk x 3 wks)\nNPI 1041554654", {"pate": 24.0, "2/8/2026": 33.0})
+    page.second = [_ocr_page("Name NELSON,RYAN Date 9/8/2026\nICD-10:M62.838-Othermusclespasm\n6sessions(2x/wkx3wks)",
+                             default=99.0) for _ in range(2)]
+    msg = Message(path="rx.eml", date=datetime(2026, 9, 10, 12, tzinfo=timezone.utc),
+                  documents=[Document(filename="rx.jpg", content_type="image/jpeg", data=b"x", pages=[page])])
+    rx, alerts = parse_prescription(msg)
+    assert rx.start_date == date(2026, 9, 8) and rx.visits == 6
+    assert rx.end_date == date(2026, 9, 29)
+    assert not any(a.field in ("start_date", "end_date") for a in alerts)
