@@ -107,3 +107,39 @@ def test_a_capitalised_line_still_ends_a_diagnosis_list():
 ])
 def test_ocr_slips_in_labels_and_first_letters(text, expected):
     assert codes(text) == expected
+
+
+def _reading(text: str, conf: float):
+    from parsers.fields.confidence import ConfText
+
+    return ConfText(text, "ocr", [conf] * len(text))
+
+
+# tesseract lost the M of M62.831 to the index mark touching it; the second reader read the code whole
+_TESSERACT = "DIAGNOSIS\n62831 os\nM79.605"
+_SECOND = "DIAGNOSIS\nM62.831\nM79.605"
+
+
+def test_a_lost_first_letter_is_taken_from_readings_that_all_read_the_code_whole():
+    from parsers.fields.codes import letter_lost_codes
+
+    # M62.831 and Z62.831 both exist: the code set alone cannot give the letter back
+    assert icd10.lookup("M62.831") and icd10.lookup("Z62.831")
+    assert letter_lost_codes(_TESSERACT, [_reading(_SECOND, 99), _reading(_SECOND, 98)], icd10.lookup, 95) == ["M62.831"]
+    # glued to the words around it, as the second reader writes a line
+    glued = _reading("ICD-10:M62.831-Musclespasmofcalf", 99)
+    assert letter_lost_codes("ICD-10: 62831 Muscle spasm of calf", [glued, glued], icd10.lookup, 95) == ["M62.831"]
+
+
+@pytest.mark.parametrize("tesseract, readings", [
+    (_TESSERACT, [(_SECOND, 99), (_SECOND, 90)]),  # one reading under the gate
+    (_TESSERACT, [(_SECOND, 99), ("DIAGNOSIS\nM67.831\nM79.605", 99)]),  # the readings disagree
+    (_TESSERACT, []),  # no second reading at all
+    ("DIAGNOSIS\n62881\nM79.605", [(_SECOND, 99), (_SECOND, 99)]),  # tesseract's digits are not the code's
+    ("DIAGNOSIS\nM62.831\nM79.605", [(_SECOND, 99), (_SECOND, 99)]),  # tesseract read it whole: nothing lost
+    ("DIAGNOSIS\n62839\nM79.605", [("DIAGNOSIS\nM62.839\nM79.605", 99)] * 2),  # no such code
+])
+def test_a_lost_letter_is_not_restored_without_agreement(tesseract, readings):
+    from parsers.fields.codes import letter_lost_codes
+
+    assert letter_lost_codes(tesseract, [_reading(t, c) for t, c in readings], icd10.lookup, 95) == []

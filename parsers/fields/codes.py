@@ -219,3 +219,39 @@ def find_cpt(text: str, form: bool | None = None) -> list[str]:
             if m.group(1) not in out:
                 out.append(m.group(1))
     return out
+
+
+# a whole code as a second reader writes it, possibly glued to the words around it ("ICD-10:M62.831-Other")
+_FULL_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z][0-9]{2}\.[0-9A-Z]{1,4})(?![0-9A-Za-z])|"
+                        r"(?<=[:;,(\[])([A-Z][0-9]{2}\.[0-9A-Z]{1,4})(?![0-9])")
+# a bare run of digits as tesseract leaves a code whose letter it lost ("62831", "62.831"), quotes and marks aside
+_LETTERLESS = re.compile(r"(?<![\w.#/$-])[\"'“”‘’`]?(\d{2}\.?\d{1,4})(?![\w/]|[.-]\d)")
+
+
+def letter_lost_codes(text: str, readings: list, lookup: Lookup, min_conf: float) -> list[str]:
+    """Codes whose first letter tesseract lost ("62831": an index mark touching the M of M62.831) and
+    that every other reading of the page (`readings`: `ConfText`s of the second reader) reads whole at
+    `min_conf` or more. The letter cannot come from the code set (M62.831 and Z62.831 both exist): it is
+    taken only when the other readings agree on all of it and their digits are the ones tesseract read."""
+    if not readings:
+        return []
+    bare = {m.group(1).replace(".", "") for m in _LETTERLESS.finditer(text)}
+    if not bare:
+        return []
+
+    def sure(ct) -> set[str]:
+        out = set()
+        for m in _FULL_CODE.finditer(ct.text):
+            g = 1 if m.group(1) else 2
+            conf = ct.conf(m.start(g), m.end(g))
+            if conf is not None and conf >= min_conf:
+                out.add(m.group(g))
+        return out
+
+    agreed = set.intersection(*(sure(ct) for ct in readings))
+    found = []
+    for code in sorted(agreed, key=lambda c: readings[0].text.find(c)):
+        if code[1:].replace(".", "") in bare and lookup(code) is not None and not re.search(
+                rf"(?<![A-Za-z0-9]){re.escape(code[0])}\s*{re.escape(code[1:3])}\.?{re.escape(code[4:])}", text):
+            found.append(code)
+    return found
