@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from parsers.documents import Message
 from parsers.fields import labels as L
-from parsers.fields.codes import find_cpt, find_icd10
+from parsers.fields.codes import find_cpt, find_icd10, letter_lost_codes
 from parsers.fields.columns import column_count, layout_columns, stacked_schedule
 from parsers.fields.confidence import ConfText, join_pages
 from parsers.fields.detect import MIN_SCORE, prescription_score, without_cover_sheets
@@ -288,4 +288,11 @@ def _second_opinion(rx: Prescription, alerts: list[Alert], doc, header_date: dat
     values = second_opinion.confirmed(strict, one, other, npi_conf=main.conf(npi[1], npi[2]) if npi else None)
     codes = [Diagnosis(code=c, description=getattr(_lookup(c), "description", None))
              for c in second_opinion.described_codes(main.text, _lookup)]
-    return second_opinion.merge(rx, alerts, values, codes)
+    rx, alerts = second_opinion.merge(rx, alerts, values, codes)
+    tesseract = join_pages(without_cover_sheets(doc.pages)).text
+    for c in letter_lost_codes(tesseract, [main, small], _lookup, second_opinion.STRICT_CONF):
+        if all(d.code != c for d in rx.diagnoses):  # in the order written: the first code is the primary one
+            at = next((i for i, d in enumerate(rx.diagnoses) if main.text.find(d.code) > main.text.find(c)),
+                      len(rx.diagnoses))
+            rx.diagnoses.insert(at, Diagnosis(code=c, description=getattr(_lookup(c), "description", None)))
+    return rx, alerts
