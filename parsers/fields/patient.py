@@ -191,12 +191,13 @@ def starts_right_of_column(ct, start: int, end: int) -> bool:
     char = first.width / len(first.text)
     above = below = False
     for line, w in leading.items():
-        if line == first.line or abs(line - first.line) > COLUMN_LINES:
-            continue
+        if (line == first.line or abs(line - first.line) > COLUMN_LINES
+                or abs(w.top - first.top) > COLUMN_LINES * 2 * max(first.height, 1)):
+            continue  # not a line next to it on the page
         shift = (first.left - w.left) / char
         if abs(shift) > COLUMN_REACH:
             continue  # another column, or a line indented on purpose
         if shift < DISPLACED_CHARS:
             return False  # a line of its column starts where it does
-        above, below = above or line < first.line, below or line > first.line
+        above, below = above or w.top < first.top, below or w.top > first.top
     return above and below
