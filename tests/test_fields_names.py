@@ -120,3 +120,17 @@ def test_column_edge_needs_lines_above_and_below_and_a_leading_name():
     # no page positions (a text layer): nothing to check
     text = "PATIENT NAME\nKELLER, ANDREA\nADDRESS"
     assert not starts_right_of_column(ConfText(text, "text_layer", [None] * len(text)), 13, 27)
+
+
+def test_table_rules_and_specks_are_not_where_a_line_starts():
+    from parsers.fields.patient import starts_right_of_column
+
+    # every cell opens with its border read as "|": the name is flush with the values of its column
+    ct = _scan([(150, "| PATIENT NAME"), (150, "| KELLER, ANDREA 05/10/1961"), (150, "| ADDRESS"),
+                (150, "| 4588 Summit Ave")])
+    found = find_patient(ct.text)
+    assert found and found[0] == "Andrea Keller" and not starts_right_of_column(ct, found[1], found[2])
+    # the punch hole read as a mark before the surname it ate into: still one letter in
+    ct = _scan([(180, "PATIENT NAME"), (186, "~ ELLER, ANDREA 05/10/1961"), (180, "ADDRESS"), (190, "4588 Summit Ave")])
+    found = find_patient(ct.text)
+    assert found and starts_right_of_column(ct, found[1], found[2])

@@ -169,6 +169,13 @@ COLUMN_REACH = 3.0
 COLUMN_LINES = 4  # lines above and below the name looked at for its column's edge
 
 
+def _marks_only(w) -> bool:
+    """An OCR word that is no text: no letter or digit ("|", "—", "~"), or a speck of one or two
+    characters read as debris ("e" at 12)."""
+    core = "".join(ch for ch in w.text if ch.isalnum())
+    return not core or (len(w.text) <= 2 and w.conf is not None and 0 <= w.conf < 30)
+
+
 def starts_right_of_column(ct, start: int, end: int) -> bool:
     """The name read at `ct.text[start:end]` opens its line on a scan but begins right of the left edge
     the lines above and below it share in that column ("ULLER, JURGEN" one letter's width in from
@@ -184,7 +191,9 @@ def starts_right_of_column(ct, start: int, end: int) -> bool:
     on_page = ct.page_words(page)
     leading: dict[int, object] = {}
     for w in on_page:
-        if w.text.strip() and (w.line not in leading or w.left < leading[w.line].left):
+        if _marks_only(w):
+            continue  # a table rule ("|"), a hole or a speck read as a mark: not where a line's text starts
+        if w.line not in leading or w.left < leading[w.line].left:
             leading[w.line] = w
     if leading.get(first.line) is not first:
         return False  # a label or another value before it on its line: not a column's first word
