@@ -182,7 +182,7 @@ def starts_right_of_column(ct, start: int, end: int) -> bool:
     "PATIENT NAME" over it and the address under it: a punch hole took the M of MÜLLER). Its first
     letters may be lost, so the name read cannot be trusted. False when the page positions are not
     known (a text layer, a body) or the column has no edge on both sides to compare with."""
-    words = ct.words(start, end)
+    words = [pw for pw in ct.words(start, end) if not _marks_only(pw[1])]
     if not words:
         return False
     page, first = min(words, key=lambda pw: (pw[1].line, pw[1].left))
