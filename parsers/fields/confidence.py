@@ -2,7 +2,7 @@
 
 The text fields are parsed from is the pages joined; `ConfText.conf(start, end)` gives the lowest
 word confidence over a span, so a value read from shaky OCR words can be refused. Each character of
-an OCR'd page also knows the word it belongs to (`word_at`), with the word's box and line on its
+an OCR'd page also knows the word it belongs to (`words`), with the word's box and line on its
 page, so a value can be checked against where it sits on the page.
 """
 
@@ -22,10 +22,6 @@ class ConfText:
     _conf: list[float | None] = field(default_factory=list)
     # per character: (page index, word) of the OCR word it was read in; empty when no page was OCR'd
     _word: list[tuple[int, Word] | None] = field(default_factory=list)
-
-    def word_at(self, i: int) -> tuple[int, Word] | None:
-        """(page index, OCR word) the character at `i` belongs to; None for a text layer, a body or a gap."""
-        return self._word[i] if 0 <= i < len(self._word) else None
 
     def words(self, start: int, end: int) -> list[tuple[int, Word]]:
         """The OCR words over text[start:end], each once, in reading order."""
