@@ -46,7 +46,7 @@ def test_wrong_values_near_zero(scores):
 # alert recall 0.97, alert precision 0.95, status accuracy 0.97. What scans, faxes and photos reach
 # depends on OCR; the floor below is the measured figure less a margin for OCR's run-to-run jitter.
 ISSUE_TARGETS = {"field": 0.97, "icd10_f1": 0.98, "alert_recall": 0.97, "alert_precision": 0.95, "status": 0.97}
-MEASURED_FLOOR = {"field": 0.895, "icd10_f1": 0.93, "alert_recall": 0.98, "alert_precision": 0.76, "status": 0.88}
+MEASURED_FLOOR = {"field": 0.93, "icd10_f1": 0.95, "alert_recall": 0.98, "alert_precision": 0.92, "status": 0.91}
 
 
 def test_ocr_cases_do_not_regress_below_measured_floor(scores):
