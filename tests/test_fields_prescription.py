@@ -220,3 +220,22 @@ def test_end_date_follows_a_start_date_the_second_reader_filled():
     assert rx.start_date == date(2026, 9, 8) and rx.visits == 6
     assert rx.end_date == date(2026, 9, 29)
     assert not any(a.field in ("start_date", "end_date") for a in alerts)
+
+
+def test_a_code_whose_letter_tesseract_lost_is_taken_from_the_second_readings_in_place():
+    """An index mark touching the M of M62.831: tesseract read "62831" (at 24), the second reader
+    read the whole code at 99 in both its readings; the code goes first, where it is written."""
+    from parsers.documents import Document, Message
+    from parsers.prescription import parse_prescription
+
+    page = _ocr_page("PATIENT NAME\nTiffany A. Hoffman\nDIAGNOSIS\n62831 os\nM79.605\nNPI 1525760306",
+                     {"62831": 24.0, "os": 16.0})
+    page.second = [_ocr_page("PATIENTNAME\nTiffanyA.Hoffman\nDIAGNOSIS\nM62.831\nM79.605\nNPI1525760306", default=c)
+                   for c in (99.5, 99.6)]
+    msg = Message(path="rx.eml", documents=[Document(filename="rx.jpg", content_type="image/jpeg", data=b"x",
+                                                     pages=[page])])
+    rx, _ = parse_prescription(msg)
+    assert [d.code for d in rx.diagnoses] == ["M62.831", "M79.605"]
+    page.second = [_ocr_page(page.second[0].text, default=99.5), _ocr_page(page.second[0].text, default=80.0)]
+    rx, _ = parse_prescription(msg)
+    assert [d.code for d in rx.diagnoses] == ["M79.605"]  # one reading unsure: the letter stays lost
