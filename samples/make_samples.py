@@ -330,3 +330,333 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# ------------------------------------------------------------------ handwritten samples
+# Handwritten prescriptions in handwriting fonts the development corpus does not use, in layouts it does
+# not carry (a pad with values written after printed labels, a note written on a blank sheet, a form
+# with boxes filled in by hand), rendered as a 300 dpi grey scan (slight skew, noise) or as a
+# 204x196 dpi bilevel fax. They go to samples/handwritten/: what may fairly come out of them is null
+# plus an alert, never a wrong value (tests/test_samples_handwritten.py), so they are kept apart from
+# the samples above, which must come out right field by field. Regenerating them needs the Debian
+# packages fonts-dkg-handwriting, fonts-breip, fonts-femkeklaver, fonts-rufscript and fonts-sjfonts;
+# the committed .eml files carry the rendered pages, so the tests do not.
+
+HAND_DIR = HERE / "handwritten"
+HAND_SAMPLES: list[dict] = []
+_FONTS = "/usr/share/fonts/truetype"
+HAND_FONTS = {
+    "dkg": f"{_FONTS}/fifthhorseman/dkg.ttf",
+    "dkg_bold": f"{_FONTS}/fifthhorseman/dkgBd.ttf",
+    "breip": f"{_FONTS}/breip/Breip.ttf",
+    "femke": f"{_FONTS}/femkeklaver/femkeklaver.ttf",
+    "rufscript": f"{_FONTS}/rufscript/Rufscript010.ttf",
+    "steve": f"{_FONTS}/sjfonts/SteveHand.ttf",
+}
+PRINT_FONTS = {
+    "sans": f"{_FONTS}/dejavu/DejaVuSans.ttf",
+    "sans_bold": f"{_FONTS}/dejavu/DejaVuSans-Bold.ttf",
+    "serif": f"{_FONTS}/dejavu/DejaVuSerif.ttf",
+    "serif_bold": f"{_FONTS}/dejavu/DejaVuSerif-Bold.ttf",
+}
+HAND_TOLERATED = ["low_confidence", "missing_diagnosis", "missing_end_date", "missing_patient_dob",
+                  "missing_patient_name", "missing_prescriber", "missing_start_date", "missing_visit_count"]
+
+
+def npi_check_digit(first9: str) -> str:
+    """The NPI check digit: Luhn over 80840 + the first nine digits."""
+    digits = [int(c) for c in "80840" + first9]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2 == 0:
+            d *= 2
+            d = d - 9 if d > 9 else d
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def npi(first9: str) -> str:
+    return first9 + npi_check_digit(first9)
+
+
+def hand_sample(case, layout, render, font, size, date, sender, subject, body, page, expect, tags=()):
+    """page: what is on the sheet, read by the layout (printed header lines, labelled values, written lines)."""
+    HAND_SAMPLES.append(dict(case=case, family="rx_pad" if layout != "box_form" else "referral_form",
+                             layout=layout, render=render, font=font, size=size, date=date, sender=sender,
+                             subject=subject, body=body, page=page, expect=expect,
+                             tags=["handwritten", f"layout:{layout}", f"font:{font}", *tags]))
+
+
+# page coordinates are in inches from the top left corner of a letter sheet; drawn at 300 dpi
+_DPI = 300
+
+
+def _font(path: str, px: int):
+    from PIL import ImageFont
+
+    return ImageFont.truetype(path, px)
+
+
+def _printed(draw, x, y, text, pt=11, face="sans"):
+    draw.text((int(x * _DPI), int(y * _DPI)), text, fill=0, font=_font(PRINT_FONTS[face], int(pt * _DPI / 72)),
+              anchor="ls")
+
+
+def _written(img, rnd, x, y, text, font, px):
+    """One line of handwriting: word by word, each a little off the line, the line a little aslant."""
+    from PIL import Image, ImageDraw
+
+    f = _font(HAND_FONTS[font], px)
+    width = int(f.getlength(text) * 1.25) + px * 2
+    line = Image.new("L", (width, px * 3), 255)
+    draw = ImageDraw.Draw(line)
+    cx = px // 2
+    ink = rnd.randint(20, 60)
+    space = f.getlength(" ")
+    for word in text.split(" "):
+        dy = rnd.randint(-px // 14, px // 14)
+        draw.text((cx, int(px * 1.8) + dy), word, fill=ink, font=f, anchor="ls")
+        cx += int(f.getlength(word) + space * rnd.uniform(0.9, 1.4))
+    line = line.rotate(rnd.uniform(-1.2, 1.2), resample=Image.BICUBIC, fillcolor=255)
+    px0, py0 = int(x * _DPI) - px // 2, int(y * _DPI) - int(px * 1.8)
+    region = img.crop((px0, py0, px0 + line.width, py0 + line.height))
+    from PIL import ImageChops
+
+    img.paste(ImageChops.darker(region, line), (px0, py0))
+
+
+def _hand_page(s: dict):
+    """The sheet at 300 dpi, grey, before scanning or faxing."""
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rnd = random.Random(s["case"])
+    img = Image.new("L", (int(8.5 * _DPI), 11 * _DPI), 255)
+    draw = ImageDraw.Draw(img)
+    p, font, px = s["page"], s["font"], s["size"]
+    lw = 3
+    if s["layout"] == "pad":
+        # printed letterhead, then labels with a rule after each, the values written on the rules
+        y = 0.9
+        for i, line in enumerate(p["header"]):
+            _printed(draw, 1.0, y, line, pt=16 if i == 0 else 10.5, face="serif_bold" if i == 0 else "serif")
+            y += 0.32 if i == 0 else 0.22
+        draw.line([(int(1.0 * _DPI), int((y + 0.05) * _DPI)), (int(7.5 * _DPI), int((y + 0.05) * _DPI))], fill=0,
+                  width=lw)
+        y += 0.55
+        for label, value in p["fields"]:
+            _printed(draw, 1.0, y, label, pt=11, face="sans_bold")
+            x0 = 1.0 + len(label) * 0.11 + 0.15
+            draw.line([(int(x0 * _DPI), int((y + 0.04) * _DPI)), (int(7.5 * _DPI), int((y + 0.04) * _DPI))],
+                      fill=110, width=2)
+            if value:
+                _written(img, rnd, x0 + 0.12 + rnd.uniform(0, 0.2), y - 0.02, value, font, px)
+            y += 0.6
+        y += 0.2
+        for line in p.get("lines", []):
+            _written(img, rnd, 1.1 + rnd.uniform(0, 0.15), y, line, font, px)
+            y += 0.55
+        for line in p.get("footer", []):
+            _printed(draw, 1.0, 10.2, line, pt=8)
+    elif s["layout"] == "note":
+        # a blank sheet, everything written by hand
+        y = 1.1
+        for line in p["lines"]:
+            if line:
+                _written(img, rnd, 1.0 + rnd.uniform(0, 0.25), y, line, font, px)
+            y += px / _DPI * 1.7
+    elif s["layout"] == "box_form":
+        # a printed form: a title, boxes with a small label in the top corner, values written in the boxes
+        y = 0.9
+        for i, line in enumerate(p["header"]):
+            _printed(draw, 1.0, y, line, pt=15 if i == 0 else 10, face="sans_bold" if i == 0 else "sans")
+            y += 0.3 if i == 0 else 0.2
+        y += 0.3
+        for row in p["boxes"]:
+            x = 1.0
+            total = sum(w for _, w, _ in row)
+            for label, w, value in row:
+                wi = w / total * 6.5
+                draw.rectangle([int(x * _DPI), int(y * _DPI), int((x + wi) * _DPI), int((y + 0.75) * _DPI)],
+                               outline=0, width=lw)
+                _printed(draw, x + 0.06, y + 0.16, label, pt=7.5)
+                if value:
+                    _written(img, rnd, x + 0.15 + rnd.uniform(0, 0.1), y + 0.6, value, font, px)
+                x += wi
+            y += 0.75
+        y += 0.45
+        for line in p.get("lines", []):
+            _written(img, rnd, 1.1, y, line, font, px)
+            y += 0.55
+        for line in p.get("footer", []):
+            _printed(draw, 1.0, 10.2, line, pt=8)
+    else:
+        raise ValueError(s["layout"])
+    return img, rnd
+
+
+def _scan_pdf(img, rnd) -> bytes:
+    """A 300 dpi grey scan: the sheet a little askew, paper tone, grain, specks; JPEG in a PDF."""
+    from PIL import Image, ImageFilter
+    from reportlab.lib.pagesizes import letter
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    page = img.rotate(rnd.uniform(-1.4, 1.4), resample=Image.BICUBIC, fillcolor=255)
+    page = page.filter(ImageFilter.GaussianBlur(0.7))
+    from PIL import ImageChops
+
+    page = Image.eval(page, lambda v: int(v * 0.93 + 6))  # paper tone
+    small = (page.width // 6, page.height // 6)
+    grain = Image.frombytes("L", small, rnd.randbytes(small[0] * small[1])).point(lambda v: 128 + (v - 128) // 14)
+    grain = grain.resize(page.size, Image.BILINEAR)
+    page = ImageChops.add(page, grain, offset=-128)
+    for _ in range(120):
+        x, y = rnd.randrange(page.width), rnd.randrange(page.height)
+        r = rnd.choice((1, 1, 2, 3))
+        page.paste(rnd.randint(60, 160), (x, y, x + r, y + r))
+    jpg = io.BytesIO()
+    page.save(jpg, format="JPEG", quality=50)
+    jpg.seek(0)
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter, invariant=1)
+    c.drawImage(ImageReader(jpg), 0, 0, width=letter[0], height=letter[1])
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _fax_tiff(img, rnd) -> bytes:
+    """A fax: 204x196 dpi, bilevel, a little askew, a few dropped and stray pixels, a header line."""
+    from PIL import Image, ImageDraw
+
+    page = img.rotate(rnd.uniform(-0.8, 0.8), resample=Image.BICUBIC, fillcolor=255)
+    page = page.resize((1728, 2156), Image.BILINEAR)
+    page = page.point(lambda v: 255 if v > 150 else 0).convert("1", dither=Image.Dither.NONE)
+    draw = ImageDraw.Draw(page)
+    for _ in range(400):
+        draw.point((rnd.randrange(page.width), rnd.randrange(page.height)), fill=rnd.choice((0, 1)))
+    buf = io.BytesIO()
+    page.save(buf, format="TIFF", compression="group4", dpi=(204, 196))
+    return buf.getvalue()
+
+
+def build_hand(s: dict) -> tuple[bytes, dict]:
+    msg = EmailMessage()
+    msg["From"] = s["sender"]
+    msg["To"] = CLINIC
+    msg["Subject"] = s["subject"]
+    msg["Date"] = s["date"]
+    msg["Message-ID"] = f"<{s['case']}@samples.rxintake.example>"
+    msg.set_content(s["body"])
+    img, rnd = _hand_page(s)
+    if s["render"] == "fax_tiff":
+        data, ctype, name = _fax_tiff(img, rnd), ("image", "tiff"), f"fax_{s['case']}.tif"
+    else:
+        data, ctype, name = _scan_pdf(img, rnd), ("application", "pdf"), f"scan_{s['case']}.pdf"
+    msg.add_attachment(data, maintype=ctype[0], subtype=ctype[1], filename=name)
+    msg.set_boundary(f"==sample-{s['case']}==")
+    raw = msg.as_bytes(policy=SMTP)
+    truth = {"case": s["case"], "set": "samples", "family": s["family"], "render": s["render"], "tags": s["tags"],
+             "expect": s["expect"],
+             "meta": {"message_date": s["date"],
+                      "attachments": [{"filename": name, "content_type": "/".join(ctype), "bytes": len(data)}],
+                      "render_info": {"resolution": "204x196" if s["render"] == "fax_tiff" else "300x300",
+                                      "handwriting_font": s["font"], "handwriting_px": s["size"]}}}
+    return raw, truth
+
+
+def main_handwritten(only: set[str] | None = None) -> None:
+    HAND_DIR.mkdir(exist_ok=True)
+    for s in HAND_SAMPLES:
+        if only and s["case"] not in only:
+            continue
+        raw, truth = build_hand(s)
+        (HAND_DIR / f"{s['case']}.eml").write_bytes(raw)
+        (HAND_DIR / f"{s['case']}.truth.json").write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {len(HAND_SAMPLES)} handwritten samples to {HAND_DIR}")
+
+
+def hand_expect(name, dob, dx, proc, visits, start, end, npi_, alerts=()):
+    return expect(name, dob, dx, proc, visits, start, end, npi_, alerts=alerts, tolerated=HAND_TOLERATED)
+
+
+hand_sample("hand01", "pad", "scan_pdf", "dkg", 70, "Wed, 04 Nov 2026 10:15:00 -0800", "frontdesk@mapleridge-im.example",
+            "Scan from office copier", "Scanned prescription attached.\n", page=dict(
+                header=["MAPLE RIDGE INTERNAL MEDICINE", "Lorenzo Vidal, MD",
+                        "2210 Alder St, Eugene, OR 97401   Tel 541-555-0162", "NPI 1003842915"],
+                fields=[("Patient:", "Marisol Quintero"), ("DOB:", "4/11/1971"), ("Date:", "11/2/2026"),
+                        ("Rx:", "Massage therapy 97124"), ("Dx:", "Cervicalgia M54.2"),
+                        ("Frequency:", "2x / week x 4 weeks")]),
+            expect=hand_expect("Marisol Quintero", "1971-04-11", ["M54.2"], ["97124"], 8, "2026-11-02", "2026-11-30",
+                               "1003842915"))
+
+hand_sample("hand02", "note", "fax_tiff", "rufscript", 64, "Fri, 06 Nov 2026 16:40:00 -0500", "fax@calloway-md.example",
+            "Fax from 6175550139 (1 page)", "You have received a 1 page fax.\n", page=dict(lines=[
+                "Nov 5, 2026", "", "To the massage clinic -", "Theodore Banks   DOB 9/23/1964",
+                "needs massage therapy, 6 visits,", "for low back pain M54.50", "and muscle spasm of back M62.830",
+                "", "Ines Calloway MD", "NPI 1560273413"]),
+            expect=hand_expect("Theodore Banks", "1964-09-23", ["M54.50", "M62.830"], [], 6, "2026-11-05", None,
+                               "1560273413", alerts=["missing_end_date"]))
+
+hand_sample("hand03", "box_form", "scan_pdf", "breip", 72, "Tue, 17 Nov 2026 09:05:00 -0800",
+            "referrals@columbia-ortho.example", "Referral form", "Referral form attached.\n", page=dict(
+                header=["COLUMBIA VALLEY ORTHOPEDICS",
+                        "Referral for therapeutic massage    Phone 509-555-0147   Fax 509-555-0148"],
+                boxes=[[("Patient name", 3, "Priscilla Hartmann"), ("Date of birth", 2, "07/02/1983")],
+                       [("Diagnosis (ICD-10)", 3, "S13.4XXA neck sprain"), ("Number of visits", 2, "10")],
+                       [("Start date", 2, "11/16/2026"), ("End date", 2, "01/15/2027"),
+                        ("Physician NPI", 3, "1194708511")],
+                       [("Referring physician", 1, "Oskar Lindahl MD")]]),
+            expect=hand_expect("Priscilla Hartmann", "1983-07-02", ["S13.4XXA"], [], 10, "2026-11-16", "2027-01-15",
+                               "1194708511"))
+
+hand_sample("hand04", "pad", "fax_tiff", "femke", 66, "Tue, 10 Nov 2026 08:20:00 -0700", "fax@highland-fc.example",
+            "Fax from 9705550127", "Fax attached.\n", page=dict(
+                header=["HIGHLAND FAMILY CLINIC", "Beatrix Holloway, DO    NPI 1683920114",
+                        "Tel 970-555-0126   Fax 970-555-0127"],
+                fields=[("Name:", "Gideon Farraday"), ("DOB:", "12/30/1958"), ("Date:", "11/9/26"),
+                        ("Rx:", "Massage 97124, 97140"), ("Dx:", "Pain in right shoulder M25.511"),
+                        ("# visits:", "12")],
+                lines=["Valid through 2/9/27"]),
+            expect=hand_expect("Gideon Farraday", "1958-12-30", ["M25.511"], ["97124", "97140"], 12, "2026-11-09",
+                               "2027-02-09", "1683920114"))
+
+hand_sample("hand05", "note", "scan_pdf", "steve", 80, "Fri, 13 Nov 2026 11:45:00 -0600", "hpryce@prairie-neuro.example",
+            "note for massage", "Please see the attached note.\n", page=dict(lines=[
+                "11/12/2026", "Pt: Rosalind Achebe", "DOB: 3/14/1990", "Rx: massage therapy",
+                "tension headache G44.209", "cervicalgia M54.2", "1x week for 6 weeks", "", "Harlan Pryce, MD",
+                "NPI 1220746519"]),
+            expect=hand_expect("Rosalind Achebe", "1990-03-14", ["G44.209", "M54.2"], [], 6, "2026-11-12",
+                               "2026-12-24", "1220746519"))
+
+hand_sample("hand06", "box_form", "fax_tiff", "dkg_bold", 60, "Thu, 19 Nov 2026 14:10:00 -0700",
+            "fax@sunrise-spine.example", "Fax from 4805550190", "Fax attached.\n", page=dict(
+                header=["SUNRISE SPINE CENTER - MASSAGE REFERRAL", "Fax the completed form to 480-555-0190"],
+                boxes=[[("Patient (last, first)", 3, "Lindgren, Tove"), ("DOB", 2, "8/19/1976")],
+                       [("ICD-10 code(s)", 3, "M54.50 M62.830"), ("Visits", 1, "8"), ("Date", 2, "11/18/2026")],
+                       [("Provider", 3, "Camille Durand, NP"), ("NPI", 3, "1958430617")]]),
+            expect=hand_expect("Tove Lindgren", "1976-08-19", ["M54.50", "M62.830"], [], 8, "2026-11-18", None,
+                               "1958430617", alerts=["missing_end_date"]))
+
+hand_sample("hand07", "pad", "scan_pdf", "steve", 62, "Fri, 20 Nov 2026 13:00:00 -0600", "scan@lakeshore-rehab.example",
+            "Scanned document", "Scanned document attached.\n", page=dict(
+                header=["LAKESHORE PAIN & REHAB", "Nadia Kowalczyk, MD", "Tel 414-555-0183"],
+                fields=[("Patient name:", "Ambrose Whitfield"), ("Birth date:", "01/05/1969"), ("Date:", "11/19/2026"),
+                        ("Diagnosis:", "Whiplash neck sprain S13.4XXA"), ("Treatment:", "Massage 3x/week for 2 weeks"),
+                        ("NPI:", "1773095215")]),
+            expect=hand_expect("Ambrose Whitfield", "1969-01-05", ["S13.4XXA"], [], 6, "2026-11-19", "2026-12-03",
+                               "1773095215"))
+
+hand_sample("hand08", "note", "fax_tiff", "breip", 88, "Wed, 02 Dec 2026 09:30:00 -0500", "fax@vasquez-fm.example",
+            "Fax from 3135550174 (1 page)", "You have received a 1 page fax.\n", page=dict(lines=[
+                "12/1/26", "Massage therapy for", "Wilhelmina Oyelaran", "born 6/6/1981", "low back pain M54.50",
+                "8 sessions", "start 12/3/26", "Dr Teodor Vasquez", "NPI 1446601811"]),
+            expect=hand_expect("Wilhelmina Oyelaran", "1981-06-06", ["M54.50"], [], 8, "2026-12-03", None,
+                               "1446601811", alerts=["missing_end_date"]))
+
+if __name__ == "__main__":
+    import sys
+
+    main_handwritten(set(sys.argv[1:]) or None)
