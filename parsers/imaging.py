@@ -59,14 +59,34 @@ def fax_to_gray(img: Image.Image) -> np.ndarray:
     return cv2.medianBlur(arr, 5)
 
 
+def shrink(gray: np.ndarray, scale: float) -> np.ndarray:
+    """`gray` scaled down by `scale` (< 1), averaging pixels as INTER_AREA does.
+
+    OpenCV's INTER_AREA is ~4x faster for a whole-number factor than for any other, so the
+    image is first reduced by the largest whole factor that keeps it at least the target size
+    (2550x3300 to 600 wide: 2.5 ms + 0.3 ms instead of 9 ms).
+    """
+    import cv2
+
+    if scale >= 1:
+        return gray
+    k = int(1 / scale)
+    if k >= 2:
+        gray = cv2.resize(gray, (gray.shape[1] // k, gray.shape[0] // k), interpolation=cv2.INTER_AREA)
+        scale *= k
+    return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+
+
 def estimate_skew(gray: np.ndarray, max_deg: float = 5.0) -> float:
     """The small rotation (degrees) that makes text lines horizontal, by projection profiles.
 
     Works on a 600-pixel-wide ink mask: the row sums change most sharply when lines are level.
-    A coarse pass (1 degree steps) then a fine one (0.1) keep it near 25 ms a page.
+    A coarse pass (1 degree steps) then a fine one (0.1) keep it near 20 ms a page.
     """
     import cv2
 
+    # Not `shrink`: its slightly different averaging moves some estimates by 0.1 degree, and the
+    # handwritten dev fax dev014 read worse for it.
     scale = min(1.0, 600 / max(gray.shape[1], 1))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
     ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
@@ -77,7 +97,8 @@ def estimate_skew(gray: np.ndarray, max_deg: float = 5.0) -> float:
 
     def score(angle: float) -> float:
         m = cv2.getRotationMatrix2D(center, float(angle), 1.0)
-        rows = cv2.warpAffine(ink, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0).sum(axis=1, dtype=np.int64)
+        turned = cv2.warpAffine(ink, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+        rows = cv2.reduce(turned, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel().astype(np.int64)
         return float(np.square(np.diff(rows)).sum())
 
     best = max(np.arange(-max_deg, max_deg + 0.5, 1.0), key=score)
@@ -116,9 +137,7 @@ def lines_vertical(gray: np.ndarray) -> bool:
     """
     import cv2
 
-    scale = min(1.0, 600 / max(gray.shape))
-    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
-    ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    ink = cv2.threshold(shrink(gray, 600 / max(gray.shape)), 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
     rows = float(np.square(np.diff(ink.sum(axis=1, dtype=np.int64))).sum())
     cols = float(np.square(np.diff(ink.sum(axis=0, dtype=np.int64))).sum())
     return cols > 2 * rows
@@ -134,8 +153,14 @@ def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
     return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
+# A tilt of one fine step (0.1 degree: a pixel across the 600-pixel mask) is within the estimate's
+# error (a page rendered level comes out at -0.1): not worth a rotation that resamples every letter.
+MIN_SKEW_DEG = 0.15
+
+
 def deskew(gray: np.ndarray) -> np.ndarray:
-    return rotate(gray, estimate_skew(gray))
+    angle = estimate_skew(gray)
+    return gray if abs(angle) < MIN_SKEW_DEG else rotate(gray, angle)
 
 
 def find_page(gray: np.ndarray) -> np.ndarray | None:
