@@ -122,7 +122,7 @@ def read_crops(crops: Sequence[Image.Image], timeout: float) -> list[list[tuple[
     with tempfile.TemporaryDirectory(prefix="rxintake-reread-") as tmp:
         paths = []
         for n, crop in enumerate(crops):
-            path = os.path.join(tmp, f"{n}.pgm")
+            path = os.path.join(tmp, f"{n}.tif")  # uncompressed; leptonica reads a PGM byte by byte
             crop.save(path)
             paths.append(path)
         listing = os.path.join(tmp, "crops.txt")
