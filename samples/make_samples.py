@@ -379,12 +379,13 @@ def npi(first9: str) -> str:
     return first9 + npi_check_digit(first9)
 
 
-def hand_sample(case, layout, render, font, size, date, sender, subject, body, page, expect, tags=()):
+def hand_sample(case, layout, render, font, size, date, sender, subject, body, page, expect, tags=(), seed=None):
     """page: what is on the sheet, read by the layout (printed header lines, labelled values, written lines)."""
     HAND_SAMPLES.append(dict(case=case, family="rx_pad" if layout != "box_form" else "referral_form",
                              layout=layout, render=render, font=font, size=size, date=date, sender=sender,
                              subject=subject, body=body, page=page, expect=expect,
-                             tags=["handwritten", f"layout:{layout}", f"font:{font}", *tags]))
+                             tags=["handwritten", f"layout:{layout}", f"font:{font}", *tags],
+                             **({"seed": seed} if seed else {})))
 
 
 # page coordinates are in inches from the top left corner of a letter sheet; drawn at 300 dpi
@@ -431,7 +432,7 @@ def _hand_page(s: dict):
 
     from PIL import Image, ImageDraw
 
-    rnd = random.Random(s["case"])
+    rnd = random.Random(s.get("seed", s["case"]))
     img = Image.new("L", (int(8.5 * _DPI), 11 * _DPI), 255)
     draw = ImageDraw.Draw(img)
     p, font, px = s["page"], s["font"], s["size"]
@@ -655,6 +656,17 @@ hand_sample("hand08", "note", "fax_tiff", "breip", 88, "Wed, 02 Dec 2026 09:30:0
                 "8 sessions", "start 12/3/26", "Dr Teodor Vasquez", "NPI 1446601811"]),
             expect=hand_expect("Wilhelmina Oyelaran", "1981-06-06", ["M54.50"], [], 8, "2026-12-03", None,
                                "1446601811", alerts=["missing_end_date"]))
+
+# the same sheets in another hand: a date of birth whose year is written with a gap ("01/05/19 69")
+hand_sample("hand09", "pad", "fax_tiff", "dkg", 70, "Fri, 20 Nov 2026 13:00:00 -0600", "fax@lakeshore-rehab.example",
+            "Fax from 4145550184", "Fax attached.\n", page=HAND_SAMPLES[6]["page"], seed="hand07v0",
+            expect=hand_expect("Ambrose Whitfield", "1969-01-05", ["S13.4XXA"], [], 6, "2026-11-19", "2026-12-03",
+                               "1773095215"), tags=["split_year"])
+
+hand_sample("hand10", "note", "scan_pdf", "dkg", 70, "Fri, 06 Nov 2026 16:40:00 -0500", "scan@calloway-md.example",
+            "Scanned note", "Scanned note attached.\n", page=HAND_SAMPLES[1]["page"], seed="hand02v0",
+            expect=hand_expect("Theodore Banks", "1964-09-23", ["M54.50", "M62.830"], [], 6, "2026-11-05", None,
+                               "1560273413", alerts=["missing_end_date"]), tags=["split_year"])
 
 if __name__ == "__main__":
     import sys
