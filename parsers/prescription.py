@@ -228,8 +228,12 @@ def parse_prescription(message: Message, settings=None) -> tuple[Prescription, l
     for i, doc in enumerate(message.documents):
         if not doc.error and doc.pages:
             ct = join_pages(without_cover_sheets(doc.pages))
+            score = prescription_score(ct.text)
+            if any(p.second for p in doc.pages):  # handwriting tesseract read as debris: the second reader's text
+                second = join_pages(without_cover_sheets([p.second[0] if p.second else p for p in doc.pages]))
+                score = max(score, prescription_score(second.text))
             if ct.text.strip():
-                candidates.append((prescription_score(ct.text), 1, ct, doc))
+                candidates.append((score, 1, ct, doc))
     if message.body and message.body.pages:
         ct = join_pages(message.body.pages)
         if ct.text.strip():
@@ -282,10 +286,12 @@ def _second_opinion(rx: Prescription, alerts: list[Alert], doc, header_date: dat
 
     main, small = (join_pages(without_cover_sheets([p.second[i] if len(p.second) > i else p for p in doc.pages]))
                    for i in (0, 1))
-    strict, one, other = (read_prescription(ct, gate, header_date=header_date)[0] for ct, gate in (
-        (main, second_opinion.STRICT_CONF), (main, second_opinion.AGREE_CONF), (small, second_opinion.AGREE_CONF)))
-    npi = find_npi_span(main.text)
-    values = second_opinion.confirmed(strict, one, other, npi_conf=main.conf(npi[1], npi[2]) if npi else None)
+    strict, loose = ((read_prescription(main, gate, header_date=header_date)[0],
+                      read_prescription(small, gate, header_date=header_date)[0])
+                     for gate in (second_opinion.STRICT_CONF, second_opinion.AGREE_CONF))
+    npis = [(ct, find_npi_span(ct.text)) for ct in (main, small)]
+    values = second_opinion.confirmed(strict, loose, npi_confs=tuple(ct.conf(n[1], n[2]) if n else None
+                                                                     for ct, n in npis))
     codes = [Diagnosis(code=c, description=getattr(_lookup(c), "description", None))
              for c in second_opinion.described_codes(main.text, _lookup)]
     rx, alerts = second_opinion.merge(rx, alerts, values, codes)

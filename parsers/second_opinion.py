@@ -4,17 +4,20 @@ The second reader (`parsers.handreader`) reads handwriting far better than tesse
 misreads now and then with high confidence ("M67.838" for a scrawled M62.838, "5/10" for 5/20).
 So it never overrides what tesseract read, and it fills an empty field only on evidence:
 
-- the prescriber's NPI: its check digit holds, which no single misread digit survives, and it is
-  read at `STRICT_CONF` or more (1631675786 for a handwritten 1631625286, two 2s read as 7s, passed
-  the check digit at 0.93, and the reading of the smaller page made the same slip);
+- the prescriber's NPI: its check digit holds, which no single misread digit survives, and both
+  of the second reader's readings (the page at two sizes) read it, each at `STRICT_CONF` or more
+  (1631675786 for a handwritten 1631625286, two 2s read as 7s, passed the check digit at 0.93,
+  and the reading of the smaller page made the same slip at 0.91);
 - ICD-10-CM codes: the code exists and the words written beside it echo its description (two of
   its words, each allowing for a slip or two: "Radiculopathy, Iumbosacral" echoes M54.17), and only
   one reading of its look-alike characters ("N54.4l": M54.41) passes both tests;
-- the visit count: read at `STRICT_CONF` or more (a handwritten "24" has come back as "74" at 0.93);
-- dates and the date of birth: read at `STRICT_CONF` or more, or the same date in both of the
-  second reader's readings (the page at two sizes), each read at `AGREE_CONF` or more; and a date
-  the rest of the script allows (checked as for tesseract's reading, which also refuses most
-  misread digits: "7026", a 14th month);
+- the visit count: the same in both readings, each at `STRICT_CONF` or more (a handwritten "24"
+  has come back as "74" at 0.93);
+- dates and the date of birth: the same date in both readings, each at `AGREE_CONF` or more, and
+  a date the rest of the script allows (checked as for tesseract's reading, which also refuses
+  most misread digits: "7026", a 14th month). One reading alone is never enough, however sure:
+  on handwriting the dev corpus never showed, one reading gave "3/4/1990" at 0.97 for a written
+  3/14/1990 (the other read "3/14/990"), and "01/05/19 69" at 0.96 for 01/05/1969;
 - names and procedures: never; nothing checks a name, and procedure boxes are ticked, not written.
 
 A field filled this way loses the `low_confidence` alert tesseract's reading raised for it.
@@ -30,9 +33,9 @@ from difflib import SequenceMatcher
 
 from rxintake.models import Alert, Diagnosis, Prescription
 
-# confidence (0-100) every word of a value must reach in the second reader's main reading
+# confidence (0-100) every word of an NPI or a visit count must reach in both readings
 STRICT_CONF = 95.0
-# ... or, for a date, in both of its readings when they agree on it
+# ... and of a date
 AGREE_CONF = 80.0
 ECHO_RATIO = 0.8  # how alike a written word and a word of the code's description must be
 
@@ -92,20 +95,21 @@ def described_codes(text: str, lookup: Callable[[str], object | None]) -> list[s
     return out
 
 
-def confirmed(strict: Prescription, one: Prescription, other: Prescription, npi_conf: float | None = None,
-              ) -> Prescription:
-    """The values of the second reader that are confirmed (see the module): `strict` is its main
-    reading parsed with the gate at `STRICT_CONF`, `one` the same at `AGREE_CONF`, `other` its
-    reading of the smaller page at `AGREE_CONF`; `npi_conf` the lowest confidence over the NPI's
-    digits in the main reading (an NPI passed its check digit when parsed)."""
+def confirmed(strict: tuple[Prescription, Prescription], loose: tuple[Prescription, Prescription],
+              npi_confs: tuple[float | None, float | None] = (None, None)) -> Prescription:
+    """The values both of the second reader's readings agree on (see the module): `strict` holds
+    them parsed with the gate at `STRICT_CONF` (main page, smaller page), `loose` the same at
+    `AGREE_CONF`; `npi_confs` the lowest confidence over the NPI's digits in each (an NPI passed
+    its check digit when parsed)."""
     out = Prescription()
     for name, _ in _DATES:
-        value = _get(strict, name)
-        if value is None and _get(one, name) is not None and _get(one, name) == _get(other, name):
-            value = _get(one, name)
-        _set(out, name, value)
-    out.visits, out.frequency = strict.visits, strict.frequency
-    out.prescriber.npi = strict.prescriber.npi if (npi_conf or 0) >= STRICT_CONF else None
+        a, b = (_get(r, name) for r in loose)
+        _set(out, name, a if a is not None and a == b else None)
+    a, b = strict
+    if a.visits is not None and a.visits == b.visits:
+        out.visits, out.frequency = a.visits, a.frequency
+    if a.prescriber.npi and a.prescriber.npi == b.prescriber.npi and min(c or 0 for c in npi_confs) >= STRICT_CONF:
+        out.prescriber.npi = a.prescriber.npi
     return out
 
 

@@ -81,3 +81,16 @@ def test_look_alike_letters_in_dates(text, expected):
 def test_a_date_is_never_read_out_of_part_of_a_token(text):
     # "xl2/17/1949" must not become 2/17/1949: a wrong birth date is worse than none
     assert parse_date(text) is None
+
+
+@pytest.mark.parametrize("text", ["DOB 4/11/19 71", "01/05/19 69", "DOB: 9/23/19 64", "born 3-2-20 01"])
+def test_a_year_split_by_a_gap_in_the_writing_is_no_date(text):
+    """'4/11/19 71' is 4/11/1971 written with a gap, not 2019: which year cannot be told, so none."""
+    assert parse_date(text) is None
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Date 4/11/19", date(2019, 4, 11)), ("4/11/19 10:30", date(2019, 4, 11)), ("4/11/2019 71", date(2019, 4, 11)),
+])
+def test_two_digit_years_still_read(text, value):
+    assert parse_date(text) == value

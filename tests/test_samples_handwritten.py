@@ -33,17 +33,10 @@ NULL_ALERTS = {
 }
 
 # Known failures, kept asserting: strict, so that a fix shows up as a pass to be unmarked.
-KNOWN_WRONG: dict[str, str] = {
-    "hand01": "the second reader reads the date of birth 4/11/1971 as '4/11/19' '71' in both its readings "
-              "(0.92, 0.89); the agreeing '4/11/19' is taken as 2019-04-11",
-    "hand09": "the second reader reads the date of birth 01/05/1969 as '01/05/19' '69' (0.957, over the strict "
-              "gate); '01/05/19' is taken as 2019-01-05",
-    "hand10": "tesseract reads the date of birth 9/23/1964 as '9/23/19' (0.78) '64' (0.93); '9/23/19' is taken "
-              "as 2019-09-23 with the second reader on or off",
-}
+KNOWN_WRONG: dict[str, str] = {}
 KNOWN_UNALERTED: dict[str, str] = {
     case: "a handwritten note read as no prescription at all: no field is read, no field alert raised"
-    for case in ("hand05", "hand07", "hand08")
+    for case in ("hand08",)
 }
 
 

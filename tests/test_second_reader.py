@@ -69,25 +69,28 @@ def test_merge_fills_only_empty_fields_and_clears_their_alerts():
     assert [a.field for a in kept] == ["patient.name"]
 
 
-def test_an_npi_is_taken_only_when_read_with_near_certainty():
+def _npi(npi):
+    return Prescription(prescriber=Prescriber(npi=npi))
+
+
+def test_an_npi_is_taken_only_when_both_readings_read_it_with_near_certainty():
     # handwritten 2s read as 7s twice over: 1631675786 for 1631625286 passes the check digit, and
     # both readings of the page made the same slip at 0.93 and 0.91
-    wrong = Prescription(prescriber=Prescriber(npi="1631675786"))
-    assert confirmed(wrong, wrong, wrong, npi_conf=93.4).prescriber.npi is None
-    right = Prescription(prescriber=Prescriber(npi="1355066816"))
-    assert confirmed(right, right, Prescription(), npi_conf=96.0).prescriber.npi == "1355066816"
+    wrong = _npi("1631675786")
+    assert confirmed((wrong, wrong), (wrong, wrong), npi_confs=(93.4, 90.7)).prescriber.npi is None
+    right = _npi("1355066816")
+    assert confirmed((right, right), (right, right), npi_confs=(96.0, 97.5)).prescriber.npi == "1355066816"
+    assert confirmed((right, _npi(None)), (right, _npi(None)), npi_confs=(99.0, None)).prescriber.npi is None
 
 
-def test_values_are_confirmed_by_the_strict_gate_or_by_agreement():
-    strict = Prescription(start_date=date(2026, 10, 12))
-    one = Prescription(start_date=date(2026, 10, 12), visits=24)
-    one.patient.dob = date(2006, 7, 13)
-    other = Prescription(visits=24)
-    other.patient.dob = date(2006, 7, 13)
-    out = confirmed(strict, one, other)
-    assert out.start_date == date(2026, 10, 12)  # read at the strict gate
-    assert out.patient.dob == date(2006, 7, 13)  # both readings agree
-    assert out.visits is None  # a count is taken only at the strict gate, agreement or not
+def test_values_are_taken_only_when_both_readings_agree():
+    main = Prescription(start_date=date(2026, 10, 12), visits=24)
+    main.patient.dob = date(1990, 3, 4)  # one reading, sure of it (0.97), and wrong
+    small = Prescription(start_date=date(2026, 10, 12), visits=74)
+    out = confirmed((main, small), (main, small))
+    assert out.start_date == date(2026, 10, 12)  # both readings agree
+    assert out.patient.dob is None  # the other reading had none: one reading is not enough
+    assert out.visits is None  # the readings disagree: 24 / 74
 
 
 def test_merge_never_replaces_codes_tesseract_read():

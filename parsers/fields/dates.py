@@ -42,8 +42,15 @@ def _year(text: str) -> int:
     return y
 
 
+# "4/11/19 71": a year written with a gap, which OCR splits; "19" is not the year, and which one is
+# cannot be told from the text (a year, or a number beside a date), so it is no date at all
+_SPLIT_YEAR_REST = re.compile(r"[ \t]{0,3}\d\d(?![\d/:.-])")
+
+
 def _build(m: re.Match) -> date | None:
     g = m.groupdict()
+    if g.get("y") in ("19", "20") and _SPLIT_YEAR_REST.match(m.string, m.end()):
+        return None
     try:
         month = MONTHS[g["mon"].lower().rstrip(".")] if g.get("mon") else int(g["m"])
         return date(_year(g["y"]), month, int(g["d"]))
