@@ -8,7 +8,8 @@ So it never overrides what tesseract read, and it fills an empty field only on e
   of the second reader's readings (the page at two sizes) read it, each at `STRICT_CONF` or more
   (1631675786 for a handwritten 1631625286, two 2s read as 7s, passed the check digit at 0.93,
   and the reading of the smaller page made the same slip at 0.91);
-- ICD-10-CM codes: the code exists and the words written beside it echo its description (two of
+- ICD-10-CM codes: the code exists and is billable (a category read from handwriting is likelier
+  a code cut short), and the words written beside it echo its description (two of
   its words, each allowing for a slip or two: "Radiculopathy, Iumbosacral" echoes M54.17), and only
   one reading of its look-alike characters ("N54.4l": M54.41) passes both tests;
 - the visit count: the same in both readings, each at `STRICT_CONF` or more (a handwritten "24"
@@ -88,7 +89,7 @@ def described_codes(text: str, lookup: Callable[[str], object | None]) -> list[s
             for raw in _readings(m.group(1)):
                 code = raw[:3] + "." + raw[3:] if len(raw) > 3 else raw
                 info = lookup(code)
-                if info is not None and _echoes(getattr(info, "description", None), beside):
+                if info is not None and getattr(info, "billable", False) and _echoes(getattr(info, "description", None), beside):
                     passing.add(code)
             if len(passing) == 1 and (code := passing.pop()) not in out:
                 out.append(code)

@@ -38,6 +38,7 @@ def test_boxes_on_one_row_become_one_line_left_to_right():
     ("'M54.17 Radiculopathy, Iumbosacral ow", ["M54.17"]),
     ("Dx: Mescle spasn, M67.838", []),  # a code that exists, but the words beside it describe another
     ("M75.42", []),  # nothing beside it to confirm the reading
+    ("M54.5 Low back pain", []),  # a category: from handwriting, likelier a code cut short than one written so
     ("Inpingerent, L sheulder, M75.47", []),  # no such code, and no look-alike reading of it exists
     ("Cervicalgia M54.2 and Cervicalgia again M54.2", ["M54.2"]),
 ])
