@@ -27,6 +27,9 @@ from rxintake.models import Alert, Diagnosis, Frequency, Patient, Prescriber, Pr
 # a value a second check confirms (an NPI's check digit, a code whose description is written beside it)
 # is taken from OCR words down to this share of the confidence threshold
 VERIFIED_FACTOR = 0.5
+# mean OCR confidence under which a page counts as poorly read (handwriting reads at 55-80, typed pages at 85-95):
+# "no prescription" found on such a page says so
+POORLY_READ = 75.0
 def _lookup(code: str):
     from parsers import icd10
 
@@ -243,8 +246,12 @@ def parse_prescription(message: Message, settings=None) -> tuple[Prescription, l
     if best is None or best[0] < MIN_SCORE:
         if any(doc.error for doc in message.documents):
             return Prescription(), []  # `unreadable_document` already says why nothing was read
+        poor = [doc.filename or "an attachment" for doc in message.documents
+                if any(p.source == "ocr" and (p.mean_conf or 0) < POORLY_READ for p in doc.pages)]
+        why = (f"; {', '.join(poor)} could be read only poorly (handwriting or a poor copy): check whether it holds one"
+               if poor else "")
         return Prescription(), [Alert(code="no_prescription", severity="error", field=None,
-                                      message="The message carries no prescription")]
+                                      message=f"The message carries no prescription{why}")]
     header_date = message.date.date() if message.date else None
     doc = best[3]
     columns = layout_columns(doc) if doc is not None and best[2].source == "text_layer" else {}

@@ -111,3 +111,12 @@ def test_empty_fields_carry_an_alert(case, hand_results):
 def test_results_keep_to_the_schema(hand_results, schema):
     for case in CASES:
         jsonschema.validate(hand_results[case], schema)
+
+
+def test_a_poorly_read_page_with_no_prescription_found_says_so(hand_results):
+    """A handwritten note the readers could not make out is not simply "no prescription": staff
+    are told the file was read only poorly, so that it is looked at, not set aside."""
+    for case, out in hand_results.items():
+        for alert in out["alerts"]:
+            if alert["code"] == "no_prescription":
+                assert "could be read only poorly" in alert["message"], (case, alert)
