@@ -294,13 +294,18 @@ def _png(lines: list[str]) -> bytes:
     return buf.getvalue()
 
 
-def build(s: dict) -> tuple[bytes, dict]:
+def _envelope(s: dict) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = s["sender"]
     msg["To"] = CLINIC
     msg["Subject"] = s["subject"]
     msg["Date"] = s["date"]
     msg["Message-ID"] = f"<{s['case']}@samples.rxintake.example>"
+    return msg
+
+
+def build(s: dict) -> tuple[bytes, dict]:
+    msg = _envelope(s)
     if s.get("html"):
         msg.set_content(s["body"], subtype="html")
     else:
@@ -544,12 +549,7 @@ def _fax_tiff(img, rnd) -> bytes:
 
 
 def build_hand(s: dict) -> tuple[bytes, dict]:
-    msg = EmailMessage()
-    msg["From"] = s["sender"]
-    msg["To"] = CLINIC
-    msg["Subject"] = s["subject"]
-    msg["Date"] = s["date"]
-    msg["Message-ID"] = f"<{s['case']}@samples.rxintake.example>"
+    msg = _envelope(s)
     msg.set_content(s["body"])
     img, rnd = _hand_page(s)
     if s["render"] == "fax_tiff":
