@@ -4,8 +4,8 @@ Tesseract's standard English model reads typed text well and handwriting badly (
 and prescription pads come out as debris at confidence 0-40). RapidOCR (PP-OCRv4 detection and
 recognition models, run by onnxruntime, shipped in its wheel) reads such writing far better, but
 it too misreads, with high confidence, now and then. So its reading is only ever a second
-opinion: `parsers.second_opinion` takes from it just the values a check confirms or that it
-reads with near certainty, and only where tesseract left a field empty.
+opinion: it reads each page twice (two sizes), and `parsers.second_opinion` takes from it only
+values both readings agree on and a check confirms, and only where tesseract left a field empty.
 
 It runs only where it may help: the OCR step keeps a reduced copy of each page tesseract read
 poorly (`keep_for_second_reader`), and the pipeline asks for a `second_look` only when the fields
