@@ -30,6 +30,8 @@ VERIFIED_FACTOR = 0.5
 # mean OCR confidence under which a page counts as poorly read (handwriting reads at 55-80, typed pages at 85-95):
 # "no prescription" found on such a page says so
 POORLY_READ = 75.0
+
+
 def _lookup(code: str):
     from parsers import icd10
 
@@ -228,13 +230,12 @@ def parse_prescription(message: Message, settings=None) -> tuple[Prescription, l
 
     settings = settings or get_settings()
     candidates: list[tuple[int, int, ConfText, object]] = []
-    for i, doc in enumerate(message.documents):
+    for doc in message.documents:
         if not doc.error and doc.pages:
             ct = join_pages(without_cover_sheets(doc.pages))
             score = prescription_score(ct.text)
             if any(p.second for p in doc.pages):  # handwriting tesseract read as debris: the second reader's text
-                second = join_pages(without_cover_sheets([p.second[0] if p.second else p for p in doc.pages]))
-                score = max(score, prescription_score(second.text))
+                score = max(score, prescription_score(_second_reading(doc, 0).text))
             if ct.text.strip():
                 candidates.append((score, 1, ct, doc))
     if message.body and message.body.pages:
@@ -258,7 +259,7 @@ def parse_prescription(message: Message, settings=None) -> tuple[Prescription, l
     rx, alerts = read_prescription(best[2], settings.ocr_min_confidence, body=doc is None, header_date=header_date,
                                    columns=columns)
     if doc is not None and any(p.second for p in doc.pages):
-        rx, alerts = _second_opinion(rx, alerts, doc, header_date)
+        rx, alerts = _second_opinion(rx, alerts, best[2], doc, header_date)
         weeks = rx.frequency.weeks if rx.frequency else None
         if rx.end_date is None and rx.start_date and weeks and not any(a.field == "end_date" for a in alerts):
             rx.end_date = rx.start_date + timedelta(days=round(7 * weeks))  # a start the second reader filled
@@ -287,12 +288,17 @@ def _name_from_mail(rx: Prescription, alerts: list[Alert], ct: ConfText, doc, me
     return rx, alerts
 
 
-def _second_opinion(rx: Prescription, alerts: list[Alert], doc, header_date: date | None):
-    """Fields left empty filled from the second reader's reading of the same pages, where checked."""
+def _second_reading(doc, i: int) -> ConfText:
+    """The document as the second reader's reading `i` gives it (tesseract's for pages it did not read)."""
+    return join_pages(without_cover_sheets([p.second[i] if len(p.second) > i else p for p in doc.pages]))
+
+
+def _second_opinion(rx: Prescription, alerts: list[Alert], ct: ConfText, doc, header_date: date | None):
+    """Fields left empty in `ct`'s reading filled from the second reader's reading of the same pages,
+    where checked."""
     from parsers import second_opinion
 
-    main, small = (join_pages(without_cover_sheets([p.second[i] if len(p.second) > i else p for p in doc.pages]))
-                   for i in (0, 1))
+    main, small = _second_reading(doc, 0), _second_reading(doc, 1)
     strict, loose = ((read_prescription(main, gate, header_date=header_date)[0],
                       read_prescription(small, gate, header_date=header_date)[0])
                      for gate in (second_opinion.STRICT_CONF, second_opinion.AGREE_CONF))
@@ -302,8 +308,7 @@ def _second_opinion(rx: Prescription, alerts: list[Alert], doc, header_date: dat
     codes = [Diagnosis(code=c, description=getattr(_lookup(c), "description", None))
              for c in second_opinion.described_codes(main.text, _lookup)]
     rx, alerts = second_opinion.merge(rx, alerts, values, codes)
-    tesseract = join_pages(without_cover_sheets(doc.pages)).text
-    for c in letter_lost_codes(tesseract, [main, small], _lookup, second_opinion.STRICT_CONF):
+    for c in letter_lost_codes(ct.text, [main, small], _lookup, second_opinion.STRICT_CONF):
         if all(d.code != c for d in rx.diagnoses):  # in the order written: the first code is the primary one
             at = next((i for i, d in enumerate(rx.diagnoses) if main.text.find(d.code) > main.text.find(c)),
                       len(rx.diagnoses))
